@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Workspace packages resolve to their TypeScript sources in tests (the "@mtls-link/source" export
+// condition), so tests never depend on a stale build; CLI end-to-end tests run the built binary.
+const conditions = ['@mtls-link/source', 'node', 'import', 'module', 'default'];
+
+const project = (name: string, include: string[], testTimeout = 15_000) => ({
+  extends: true as const,
+  test: { name, include, testTimeout },
+});
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    pool: 'forks',
+    hookTimeout: 30_000,
+    typecheck: { include: ['packages/**/*.test-d.ts'], tsconfig: './tsconfig.typecheck.json' },
+    projects: [
+      project('testkit', ['packages/testkit/test/**/*.test.ts']),
+      project('sdk', ['packages/sdk/test/**/*.test.ts']),
+      project('probe', ['packages/probe/test/**/*.test.ts']),
+      project('consumer-infra', ['packages/consumer-infra/test/**/*.test.ts'], 120_000),
+      project('examples', ['examples/*/test/**/*.test.ts'], 30_000),
+    ],
+  },
+});
