@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources in tests (the "@mtls-link/source" export
 // condition), so tests never depend on a stale build; CLI end-to-end tests run the built binary.
-const conditions = ['@mtls-link/source', 'node', 'import', 'module', 'default'];
+// No 'module' condition: AWS SDK v3 packages list it before 'node' and point it at bundler-only ESM
+// (extensionless imports) that Node cannot load.
+const conditions = ['@mtls-link/source', 'node', 'import', 'default'];
 
 const project = (name: string, include: string[], testTimeout = 15_000) => ({
   extends: true as const,
