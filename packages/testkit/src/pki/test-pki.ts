@@ -1,0 +1,164 @@
+import { type CertificateAuthority, createRootCa } from './authority.ts';
+import type { Issued } from './issued.ts';
+import { defaultKeySpec, type KeySpec } from './key-spec.ts';
+
+/** One client certificate per situation a test of the ALB's verify mode needs. */
+export interface ClientFlavours {
+  /** Issued by the intermediate, clientAuth, valid now. */
+  readonly valid: Issued;
+  /** Validity ended yesterday. */
+  readonly expired: Issued;
+  /** Validity starts tomorrow. */
+  readonly notYetValid: Issued;
+  /** Listed in `TestPki.crlPem` (and in `staleCrlPem`). */
+  readonly revoked: Issued;
+  /** Issued by `foreignRoot`, which no trust store here holds. */
+  readonly foreignCa: Issued;
+  /** EKU serverAuth only: the ALB answers `ClientCertPurposeInvalid`. */
+  readonly serverAuthOnly: Issued;
+  /** RSA 1024: below the ALB's minimum of 2048 (`ClientCertTypeUnsupported`). */
+  readonly rsa1024: Issued;
+  /**
+   * Leaf under four extra intermediates below `intermediate`: the path leaf → 5 intermediates → root
+   * holds 7 certificates. The ALB allows a chain depth of 4; this exceeds it however depth is counted
+   * (certificates in the path with or without leaf and root, or intermediates only).
+   * `chainPem` holds all 5 intermediates and the root.
+   */
+  readonly chainTooDeep: Issued;
+  readonly rsa2048: Issued;
+  readonly rsa4096: Issued;
+  readonly ecP256: Issued;
+  readonly ecP384: Issued;
+}
+
+export interface TestPki {
+  readonly root: CertificateAuthority;
+  /** Issues the server certificate and every client flavour except `foreignCa`. */
+  readonly intermediate: CertificateAuthority;
+  readonly foreignRoot: CertificateAuthority;
+  /** What the ALB trust store holds: root and intermediate PEM. */
+  readonly trustStorePem: string;
+  /** For localhost, api.example.com (plus `serverNames`), 127.0.0.1 and ::1; issued by the intermediate. */
+  readonly server: Issued;
+  readonly clients: ClientFlavours;
+  /** The intermediate's CRL listing `clients.revoked`; nextUpdate seven days ahead. */
+  readonly crlPem: string;
+  /** The root's CRL (lists nothing): verifiers that check CRLs for every CA in the path need it. */
+  readonly rootCrlPem: string;
+  /** The intermediate's CRL listing `clients.revoked`, with nextUpdate yesterday. */
+  readonly staleCrlPem: string;
+}
+
+export interface TestPkiOptions {
+  /** Key of the CAs, the server and the clients whose flavour does not fix a key. @default EC P-256 */
+  key?: KeySpec;
+  /** Extra DNS names for the server certificate. */
+  serverNames?: string[];
+}
+
+const day = 86_400_000;
+
+/**
+ * Generates the whole PKI. Independent keys are generated concurrently: WebCrypto runs key
+ * generation on libuv's thread pool, so the slow RSA 4096 key overlaps with everything else.
+ */
+export async function createTestPki(opts: TestPkiOptions = {}): Promise<TestPki> {
+  const key = opts.key ?? defaultKeySpec;
+  const now = Date.now();
+  const [root, foreignRoot] = await Promise.all([
+    createRootCa({ commonName: 'mtls-link test root CA', key }),
+    createRootCa({ commonName: 'mtls-link foreign root CA', key }),
+  ]);
+  const intermediate = await root.issueIntermediate({ commonName: 'mtls-link test intermediate CA', key });
+
+  const deepChain = (async () => {
+    let ca = intermediate;
+    for (let level = 1; level <= 4; level++) {
+      ca = await ca.issueIntermediate({ commonName: `mtls-link deep intermediate ${level}`, key });
+    }
+    return ca.issueClient({ commonName: 'client chain too deep', key });
+  })();
+
+  const [
+    server,
+    valid,
+    expired,
+    notYetValid,
+    revoked,
+    foreignCa,
+    serverAuthOnly,
+    rsa1024,
+    chainTooDeep,
+    rsa2048,
+    rsa4096,
+    ecP256,
+    ecP384,
+  ] = await Promise.all([
+    intermediate.issueServer({
+      dnsNames: ['localhost', 'api.example.com', ...(opts.serverNames ?? [])],
+      ips: ['127.0.0.1', '::1'],
+      key,
+    }),
+    intermediate.issueClient({ commonName: 'client valid', key }),
+    intermediate.issueClient({
+      commonName: 'client expired',
+      notBefore: new Date(now - 30 * day),
+      notAfter: new Date(now - day),
+      key,
+    }),
+    intermediate.issueClient({
+      commonName: 'client not yet valid',
+      notBefore: new Date(now + day),
+      notAfter: new Date(now + 30 * day),
+      key,
+    }),
+    intermediate.issueClient({ commonName: 'client revoked', key }),
+    foreignRoot.issueClient({ commonName: 'client foreign CA', key }),
+    intermediate.issueClient({
+      commonName: 'client serverAuth only',
+      extendedKeyUsages: ['serverAuth'],
+      key,
+    }),
+    intermediate.issueClient({ commonName: 'client RSA 1024', key: { kind: 'rsa', bits: 1024 } }),
+    deepChain,
+    intermediate.issueClient({ commonName: 'client RSA 2048', key: { kind: 'rsa', bits: 2048 } }),
+    intermediate.issueClient({ commonName: 'client RSA 4096', key: { kind: 'rsa', bits: 4096 } }),
+    intermediate.issueClient({ commonName: 'client EC P-256', key: { kind: 'ec', curve: 'P-256' } }),
+    intermediate.issueClient({ commonName: 'client EC P-384', key: { kind: 'ec', curve: 'P-384' } }),
+  ]);
+
+  const [crlPem, rootCrlPem, staleCrlPem] = await Promise.all([
+    intermediate.crl({ revoked: [revoked] }),
+    root.crl(),
+    intermediate.crl({
+      revoked: [revoked],
+      thisUpdate: new Date(now - 8 * day),
+      nextUpdate: new Date(now - day),
+    }),
+  ]);
+
+  return {
+    root,
+    intermediate,
+    foreignRoot,
+    trustStorePem: root.certPem + intermediate.certPem,
+    server,
+    clients: {
+      valid,
+      expired,
+      notYetValid,
+      revoked,
+      foreignCa,
+      serverAuthOnly,
+      rsa1024,
+      chainTooDeep,
+      rsa2048,
+      rsa4096,
+      ecP256,
+      ecP384,
+    },
+    crlPem,
+    rootCrlPem,
+    staleCrlPem,
+  };
+}
