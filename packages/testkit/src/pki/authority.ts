@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { TestkitError } from '../errors.ts';
-import { type Issued, pemLines, toIssued } from './issued.ts';
+import { type Issued, pem, toIssued } from './issued.ts';
 import { defaultKeySpec, generateKeys, type KeySpec, signingAlgorithmFor } from './key-spec.ts';
 import { randomSerialHex } from './serial.ts';
 import type { CryptoKeyPair } from './webcrypto-types.ts';
@@ -219,7 +219,8 @@ class Authority implements CertificateAuthority {
         reason: x509.X509CrlReason.keyCompromise,
       })),
     });
-    return pemLines(crl.toString('pem'));
+    // OpenSSL (Node, nginx, HAProxy) reads only the `X509 CRL` label, not the `CRL` @peculiar/x509 writes.
+    return pem('X509 CRL', new Uint8Array(crl.rawData));
   }
 
   private async sign(args: {
