@@ -1,7 +1,24 @@
 // @peculiar/x509 (used by the PKI and the gateway) needs the Reflect metadata API before it loads.
 import 'reflect-metadata';
+
+export type {
+  Ec2State,
+  EniSeed,
+  IpPermissionSeed,
+  LocalEc2,
+  SgSeed,
+  VpcEndpointSeed,
+  VpcEndpointState,
+} from './aws/ec2.ts';
+export { startEc2 } from './aws/ec2.ts';
+export type { LocalElbv2, TrustStoreSeed } from './aws/elbv2.ts';
+export { startElbv2 } from './aws/elbv2.ts';
 export type { EndpointRequest, EndpointResponse, LocalEndpoint } from './aws/http-endpoint.ts';
 export { localAccountId, localAwsCredentials, localAwsRegion } from './aws/http-endpoint.ts';
+export type { LambdaSecretsExtensionOptions, LocalLambdaSecretsExtension } from './aws/lambda-extension.ts';
+export { startLambdaSecretsExtension } from './aws/lambda-extension.ts';
+export type { LocalS3 } from './aws/s3.ts';
+export { startS3 } from './aws/s3.ts';
 export type {
   InjectedFault,
   LocalSecretsManager,
