@@ -1,1 +1,26 @@
-export {};
+export {
+  bundleCanary,
+  bundleCanaryOnce,
+  type CanaryBundle,
+  type CanaryBundleOptions,
+  DEFAULT_CANARY_ENTRY,
+} from './canary-bundle.ts';
+export { CANARY_ENVIRONMENT } from './canary-environment.ts';
+export { CANARY_METRICS, type CanaryMetricName } from './canary-metrics.ts';
+export { ConsumerInfraError, type ConsumerInfraErrorCode, isConsumerInfraError } from './errors.ts';
+export { ExampleBackend, type ExampleBackendProps } from './example-backend.ts';
+export { MtlsPrivateApi, type MtlsPrivateApiProps, type TrustStoreSource } from './mtls-private-api.ts';
+export {
+  type ClientIdentitySecretSpec,
+  PrivateApiConsumer,
+  type PrivateApiConsumerProps,
+  type PrivateDnsMode,
+} from './private-api-consumer.ts';
+export { type CanaryInstance, type CrlLocation, ProbeCanary, type ProbeCanaryProps } from './probe-canary.ts';
+export {
+  type ConsumerCanaryOptions,
+  ConsumerStack,
+  type ConsumerStackProps,
+} from './stacks/consumer-stack.ts';
+export { ProducerStack, type ProducerStackProps } from './stacks/producer-stack.ts';
+export { type VpcSource, vpcFromSource } from './stacks/vpc-source.ts';

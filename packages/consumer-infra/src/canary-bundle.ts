@@ -1,0 +1,105 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
+import { ConsumerInfraError } from './errors.ts';
+
+/** The probe's canary handler, resolved like any workspace import (TypeScript source in the repo). */
+export const DEFAULT_CANARY_ENTRY = '@mtls-link/probe/canary';
+
+export interface CanaryBundleOptions {
+  /**
+   * Module exporting `handler`: a file path or a package specifier resolved from this package.
+   * @default DEFAULT_CANARY_ENTRY
+   */
+  readonly entry?: string;
+  /**
+   * Directory to write `index.mjs` into.
+   * @default a fresh directory under the OS temp dir
+   */
+  readonly outDir?: string;
+  /** @default true */
+  readonly minify?: boolean;
+}
+
+export interface CanaryBundle {
+  /** Directory holding the bundle: pass it to `lambda.Code.fromAsset`. */
+  readonly dir: string;
+  /** The bundle file itself. */
+  readonly file: string;
+  /** Lambda handler string for this bundle. */
+  readonly handler: 'index.handler';
+  /** Size of the bundle file in bytes. */
+  readonly bytes: number;
+}
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+// CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
+const requireShim =
+  "import { createRequire as __mtlsLinkCreateRequire } from 'node:module';" +
+  'const require = __mtlsLinkCreateRequire(import.meta.url);';
+
+/**
+ * Bundles the canary handler with esbuild in-process: no Docker, no network, fast enough for synth.
+ *
+ * Everything is bundled, the AWS SDK v3 clients included, although the Lambda runtime ships one:
+ * the canary then runs exactly the SDK versions this repository tests against, and a runtime SDK
+ * update cannot change its behaviour between two runs.
+ */
+export function bundleCanary(options: CanaryBundleOptions = {}): CanaryBundle {
+  const entry = options.entry ?? DEFAULT_CANARY_ENTRY;
+  const dir = options.outDir ?? mkdtempSync(join(tmpdir(), 'mtls-link-canary-'));
+  const file = join(dir, 'index.mjs');
+  const isPath = isAbsolute(entry) || entry.startsWith('.');
+  try {
+    buildSync({
+      ...(isPath
+        ? { entryPoints: [resolve(entry)] }
+        : {
+            stdin: {
+              contents: `export { handler } from ${JSON.stringify(entry)};`,
+              resolveDir: packageDir,
+              loader: 'js',
+            },
+          }),
+      outfile: file,
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'esm',
+      // Workspace packages export their TypeScript source under this condition; a published
+      // install falls through to the compiled `default` export.
+      conditions: ['@mtls-link/source'],
+      mainFields: ['module', 'main'],
+      banner: { js: requireShim },
+      minify: options.minify ?? true,
+      keepNames: true,
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+  } catch (cause) {
+    throw new ConsumerInfraError(
+      'CANARY_BUNDLE_FAILED',
+      `esbuild could not bundle the canary entry ${entry}`,
+      {
+        field: 'entry',
+        cause,
+      },
+    );
+  }
+  return { dir, file, handler: 'index.handler', bytes: statSync(file).size };
+}
+
+const bundles = new Map<string, CanaryBundle>();
+
+/** Like bundleCanary, but bundles each entry once per process (several stacks share one asset). */
+export function bundleCanaryOnce(entry: string = DEFAULT_CANARY_ENTRY): CanaryBundle {
+  let bundle = bundles.get(entry);
+  if (bundle === undefined) {
+    bundle = bundleCanary({ entry });
+    bundles.set(entry, bundle);
+  }
+  return bundle;
+}

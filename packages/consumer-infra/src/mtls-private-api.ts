@@ -1,0 +1,407 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as elbTargets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { ConsumerInfraError } from './errors.ts';
+import { ExampleBackend } from './example-backend.ts';
+import { vpcCidr } from './vpc-cidr.ts';
+
+export interface TrustStoreSource {
+  /** The bucket holding the CA bundle and the CRLs; the objects must exist before deployment. */
+  readonly bucket: s3.IBucket;
+  /** Key of the PEM CA bundle (root and intermediates the client certificates chain to). */
+  readonly caBundleKey: string;
+  /** Keys of DER or PEM CRLs the listener applies. @default none */
+  readonly crlKeys?: string[];
+}
+
+export interface MtlsPrivateApiProps {
+  /** The producer VPC: the ALB, the NLB and the execute-api endpoint live in its private subnets. */
+  readonly vpc: ec2.IVpc;
+  /** @default the VPC's isolated subnets */
+  readonly subnets?: ec2.SubnetSelection;
+  /** The API's name as consumers call it, e.g. `api.example.com`. */
+  readonly domainName: string;
+  /** ACM certificate ARN for `domainName`: used by the ALB listener and the private custom domain. */
+  readonly certificateArn: string;
+  readonly trustStore: TrustStoreSource;
+  /** Principals (account roots, roles) allowed to create endpoints to the service. */
+  readonly allowedPrincipals: string[];
+  /** @default true: every endpoint connection waits for the producer's acceptance */
+  readonly acceptanceRequired?: boolean;
+  /**
+   * Private DNS name of the endpoint service (verified by a TXT record in the public zone).
+   * @default domainName
+   */
+  readonly endpointServicePrivateDnsName?: string;
+  /** @default false */
+  readonly ignoreClientCertificateExpiry?: boolean;
+  /** @default a new ExampleBackend */
+  readonly backend?: lambda.IFunction;
+  /** @default 'v1' */
+  readonly stageName?: string;
+  /** Bucket for ALB access and connection logs and NLB access logs (SSE-S3). @default a new bucket */
+  readonly logBucket?: s3.IBucket;
+}
+
+/**
+ * The producer's side of the pattern: a private REST API reachable only through its execute-api VPC
+ * endpoint, fronted by an internal ALB in mTLS verify mode, fronted by an NLB that a PrivateLink
+ * endpoint service exposes to the allowed consumer accounts.
+ */
+export class MtlsPrivateApi extends Construct {
+  readonly api: apigateway.RestApi;
+  readonly executeApiEndpoint: ec2.InterfaceVpcEndpoint;
+  readonly domainName: apigateway.CfnDomainNameV2;
+  readonly trustStore: elbv2.TrustStore;
+  readonly trustStoreRevocation: elbv2.TrustStoreRevocation | undefined;
+  readonly alb: elbv2.ApplicationLoadBalancer;
+  readonly listener: elbv2.ApplicationListener;
+  readonly nlb: elbv2.NetworkLoadBalancer;
+  readonly endpointService: ec2.VpcEndpointService;
+  readonly endpointServiceName: string;
+  readonly logBucket: s3.IBucket;
+  readonly backend: lambda.IFunction;
+  /** The custom resource that reads the execute-api endpoint's private addresses (ALB targets). */
+  readonly endpointAddresses: cr.AwsCustomResource;
+
+  constructor(scope: Construct, id: string, props: MtlsPrivateApiProps) {
+    super(scope, id);
+    if (props.allowedPrincipals.length === 0) {
+      throw new ConsumerInfraError(
+        'PROPS_INVALID',
+        'allowedPrincipals must name at least one consumer principal',
+        {
+          field: 'allowedPrincipals',
+        },
+      );
+    }
+    const stack = Stack.of(this);
+    const subnets: ec2.SubnetSelection = {
+      ...(props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }),
+      onePerAz: true,
+    };
+    const azCount = props.vpc.selectSubnets(subnets).subnets.length;
+    if (azCount < 2) {
+      throw new ConsumerInfraError(
+        'PROPS_INVALID',
+        `the load balancers need subnets in at least two AZs, found ${azCount}`,
+        {
+          field: 'subnets',
+        },
+      );
+    }
+
+    // --- Load balancer security groups: NLB -> ALB -> execute-api endpoint, 443 only.
+    const nlbSecurityGroup = new ec2.SecurityGroup(this, 'NlbSecurityGroup', {
+      vpc: props.vpc,
+      description: 'NLB in front of the mTLS ALB: TCP 443 from the VPC',
+      allowAllOutbound: false,
+    });
+    nlbSecurityGroup.addIngressRule(ec2.Peer.ipv4(vpcCidr(props.vpc)), ec2.Port.tcp(443), 'TLS from the VPC');
+    const albSecurityGroup = new ec2.SecurityGroup(this, 'AlbSecurityGroup', {
+      vpc: props.vpc,
+      description: 'mTLS ALB: TCP 443 from the NLB only',
+      allowAllOutbound: false,
+    });
+    albSecurityGroup.addIngressRule(nlbSecurityGroup, ec2.Port.tcp(443), 'TLS from the NLB');
+    nlbSecurityGroup.addEgressRule(albSecurityGroup, ec2.Port.tcp(443), 'TLS to the ALB');
+    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'ExecuteApiEndpointSecurityGroup', {
+      vpc: props.vpc,
+      description: 'execute-api endpoint: HTTPS from the ALB only',
+      allowAllOutbound: false,
+    });
+    endpointSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(443), 'HTTPS from the ALB');
+    albSecurityGroup.addEgressRule(
+      endpointSecurityGroup,
+      ec2.Port.tcp(443),
+      'HTTPS to the execute-api endpoint',
+    );
+
+    // --- Private REST API, reachable only through this endpoint.
+    this.executeApiEndpoint = new ec2.InterfaceVpcEndpoint(this, 'ExecuteApiEndpoint', {
+      vpc: props.vpc,
+      service: ec2.InterfaceVpcEndpointAwsService.APIGATEWAY,
+      subnets,
+      securityGroups: [endpointSecurityGroup],
+      open: false,
+      // The ALB reaches the endpoint by address; private DNS would also capture every other
+      // execute-api name in this VPC.
+      privateDnsEnabled: false,
+    });
+    const endpointId = this.executeApiEndpoint.vpcEndpointId;
+    const onlyThroughEndpoint = (resource: string) =>
+      new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            effect: iam.Effect.ALLOW,
+            principals: [new iam.AnyPrincipal()],
+            actions: ['execute-api:Invoke'],
+            resources: [resource],
+          }),
+          new iam.PolicyStatement({
+            effect: iam.Effect.DENY,
+            principals: [new iam.AnyPrincipal()],
+            actions: ['execute-api:Invoke'],
+            resources: [resource],
+            conditions: { StringNotEquals: { 'aws:SourceVpce': endpointId } },
+          }),
+        ],
+      });
+
+    this.backend = props.backend ?? new ExampleBackend(this, 'Backend').function;
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.api = new apigateway.RestApi(this, 'Api', {
+      description: 'Private API behind mTLS (ALB verify) and PrivateLink',
+      endpointConfiguration: {
+        types: [apigateway.EndpointType.PRIVATE],
+        vpcEndpoints: [this.executeApiEndpoint],
+      },
+      policy: onlyThroughEndpoint('execute-api:/*'),
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stageName ?? 'v1',
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: apigateway.MethodLoggingLevel.INFO,
+        metricsEnabled: true,
+      },
+    });
+    const validator = new apigateway.RequestValidator(this, 'RequestValidator', {
+      restApi: this.api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const integration = new apigateway.LambdaIntegration(this.backend);
+    const methodOptions = { requestValidator: validator };
+    const widgets = this.api.root.addResource('widgets');
+    widgets.addMethod('GET', integration, methodOptions);
+    widgets.addMethod('POST', integration, methodOptions);
+    widgets.addResource('{id}').addMethod('GET', integration, {
+      ...methodOptions,
+      requestParameters: { 'method.request.path.id': true },
+    });
+    this.api.root.addResource('echo').addMethod('ANY', integration, methodOptions);
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Callers are authenticated by their X.509 client certificate at the ALB (mTLS verify against ' +
+          'the trust store and CRLs); the resource policy admits only requests arriving through that ALB ' +
+          'path (the execute-api VPC endpoint). An authorizer would add no identity the certificate lacks.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Machine-to-machine API authenticated by mTLS client certificates; there are no Cognito users.',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'The API has no public path: it is reachable only via PrivateLink, the mTLS ALB and its own ' +
+          'VPC endpoint (enforced by the resource policy). Attach a web ACL to the stage if the backend ' +
+          'needs request-content filtering.',
+      },
+    );
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'The account-level role API Gateway uses to write execution logs (needed for the stage logging ' +
+        'that APIG6 asks for); AWS maintains this policy for exactly that service role.',
+    });
+
+    // --- Private custom domain: the ALB forwards the caller's Host (the API's name) unchanged.
+    this.domainName = new apigateway.CfnDomainNameV2(this, 'DomainName', {
+      domainName: props.domainName,
+      certificateArn: props.certificateArn,
+      endpointConfiguration: { types: ['PRIVATE'] },
+      securityPolicy: 'TLS_1_2',
+      policy: onlyThroughEndpoint('execute-api:/*').toJSON(),
+    });
+    new apigateway.CfnBasePathMappingV2(this, 'BasePathMapping', {
+      domainNameArn: this.domainName.attrDomainNameArn,
+      restApiId: this.api.restApiId,
+      stage: this.api.deploymentStage.stageName,
+    });
+    new apigateway.CfnDomainNameAccessAssociation(this, 'DomainNameAccess', {
+      domainNameArn: this.domainName.attrDomainNameArn,
+      accessAssociationSource: endpointId,
+      accessAssociationSourceType: 'VPCE',
+    });
+
+    // --- The execute-api endpoint's private addresses, one per AZ, as the ALB's targets.
+    this.endpointAddresses = new cr.AwsCustomResource(this, 'ExecuteApiEndpointAddresses', {
+      onUpdate: {
+        service: 'EC2',
+        action: 'DescribeNetworkInterfaces',
+        parameters: { NetworkInterfaceIds: this.executeApiEndpoint.vpcEndpointNetworkInterfaceIds },
+        physicalResourceId: cr.PhysicalResourceId.of(endpointId),
+        outputPaths: Array.from({ length: azCount }, (_, i) => `NetworkInterfaces.${i}.PrivateIpAddress`),
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] }),
+      ]),
+      installLatestAwsSdk: false,
+      logGroup: new logs.LogGroup(this, 'EndpointAddressesLogs', {
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+    Validations.of(this.endpointAddresses).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ec2:DescribeNetworkInterfaces supports no resource-level permissions; the call is read-only ' +
+        'and limited to the execute-api endpoint ENI ids in its parameters.',
+    });
+    const provider = stack.node.tryFindChild(
+      `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
+    );
+    if (provider !== undefined) {
+      Validations.of(provider).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          'CDK-managed provider function of AwsCustomResource: the AWS managed policy grants only ' +
+          'CloudWatch Logs writes, which every Lambda function needs.',
+      });
+    }
+    const targetGroup = new elbv2.ApplicationTargetGroup(this, 'ExecuteApiTargets', {
+      vpc: props.vpc,
+      targetType: elbv2.TargetType.IP,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      port: 443,
+      targets: Array.from(
+        { length: azCount },
+        (_, i) =>
+          new elbTargets.IpTarget(
+            this.endpointAddresses.getResponseField(`NetworkInterfaces.${i}.PrivateIpAddress`),
+          ),
+      ),
+      healthCheck: {
+        protocol: elbv2.Protocol.HTTPS,
+        path: '/',
+        // API Gateway answers an addressed-by-IP request with 403: the endpoint is up.
+        healthyHttpCodes: '200-403',
+        interval: Duration.seconds(30),
+      },
+    });
+
+    // --- Logs for both load balancers.
+    this.logBucket =
+      props.logBucket ??
+      new s3.Bucket(this, 'LoadBalancerLogs', {
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        versioned: true,
+        lifecycleRules: [{ expiration: Duration.days(365) }],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    if (props.logBucket === undefined) {
+      Validations.of(this.logBucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'This bucket is the access-log destination of the load balancers; logging its own reads would ' +
+          'need another bucket whose own access logs raise the same finding. Writes come only from the ' +
+          'ELB log delivery principals, and objects are versioned.',
+      });
+    }
+
+    // --- The ALB in mTLS verify mode.
+    this.trustStore = new elbv2.TrustStore(this, 'TrustStore', {
+      bucket: props.trustStore.bucket,
+      key: props.trustStore.caBundleKey,
+    });
+    const crlKeys = props.trustStore.crlKeys ?? [];
+    this.trustStoreRevocation =
+      crlKeys.length === 0
+        ? undefined
+        : new elbv2.TrustStoreRevocation(this, 'TrustStoreRevocation', {
+            trustStore: this.trustStore,
+            revocationContents: crlKeys.map((key) => ({ bucket: props.trustStore.bucket, key })),
+          });
+    this.alb = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
+      vpc: props.vpc,
+      vpcSubnets: subnets,
+      internetFacing: false,
+      securityGroup: albSecurityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    this.alb.logAccessLogs(this.logBucket, 'alb-access');
+    this.alb.logConnectionLogs(this.logBucket, 'alb-connection');
+    this.listener = this.alb.addListener('Https', {
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      port: 443,
+      open: false,
+      certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)],
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      mutualAuthentication: {
+        mutualAuthenticationMode: elbv2.MutualAuthenticationMode.VERIFY,
+        trustStore: this.trustStore,
+        ignoreClientCertificateExpiry: props.ignoreClientCertificateExpiry ?? false,
+      },
+      defaultTargetGroups: [targetGroup],
+    });
+    if (this.trustStoreRevocation !== undefined) {
+      this.listener.node.addDependency(this.trustStoreRevocation);
+    }
+
+    // --- The NLB that PrivateLink needs, passing TCP through to the ALB (ALB-type target group).
+    this.nlb = new elbv2.NetworkLoadBalancer(this, 'Nlb', {
+      vpc: props.vpc,
+      vpcSubnets: subnets,
+      internetFacing: false,
+      crossZoneEnabled: true,
+      securityGroups: [nlbSecurityGroup],
+      // PrivateLink traffic is already limited by allowed principals and acceptance; evaluating the
+      // NLB's inbound rules against it would need every consumer CIDR here.
+      enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: false,
+    });
+    this.nlb.logAccessLogs(this.logBucket, 'nlb-access');
+    this.nlb.addListener('Tcp', {
+      port: 443,
+      protocol: elbv2.Protocol.TCP,
+      defaultTargetGroups: [
+        new elbv2.NetworkTargetGroup(this, 'AlbTarget', {
+          vpc: props.vpc,
+          targetType: elbv2.TargetType.ALB,
+          port: 443,
+          protocol: elbv2.Protocol.TCP,
+          targets: [new elbTargets.AlbListenerTarget(this.listener)],
+          healthCheck: { protocol: elbv2.Protocol.HTTPS, path: '/', healthyHttpCodes: '200-499' },
+        }),
+      ],
+    });
+
+    // --- The endpoint service consumers connect to.
+    this.endpointService = new ec2.VpcEndpointService(this, 'EndpointService', {
+      vpcEndpointServiceLoadBalancers: [this.nlb],
+      acceptanceRequired: props.acceptanceRequired ?? true,
+      allowedPrincipals: props.allowedPrincipals.map((arn) => new iam.ArnPrincipal(arn)),
+    });
+    const privateDnsName = props.endpointServicePrivateDnsName ?? props.domainName;
+    // The L2 has no prop for it and names its L1 child after itself, so defaultChild misses it.
+    const cfnService = this.endpointService.node.children.find((c) => c instanceof ec2.CfnVPCEndpointService);
+    if (cfnService instanceof ec2.CfnVPCEndpointService) cfnService.privateDnsName = privateDnsName;
+    this.endpointServiceName = `com.amazonaws.vpce.${stack.region}.${this.endpointService.vpcEndpointServiceId}`;
+
+    new CfnOutput(this, 'EndpointServiceName', {
+      description: 'Give this to the consumer (context key endpointServiceName)',
+      value: this.endpointServiceName,
+    });
+    new CfnOutput(this, 'EndpointServicePrivateDnsName', { value: privateDnsName });
+    new CfnOutput(this, 'TrustStoreArn', { value: this.trustStore.trustStoreArn });
+    new CfnOutput(this, 'RestApiId', { value: this.api.restApiId });
+  }
+}

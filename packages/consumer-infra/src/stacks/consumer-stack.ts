@@ -1,0 +1,125 @@
+import { Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import {
+  type ClientIdentitySecretSpec,
+  PrivateApiConsumer,
+  type PrivateDnsMode,
+} from '../private-api-consumer.ts';
+import { type CrlLocation, ProbeCanary } from '../probe-canary.ts';
+import { type VpcSource, vpcFromSource } from './vpc-source.ts';
+
+export interface ConsumerCanaryOptions {
+  /** Path (and query) the canary requests. @default '/widgets' */
+  readonly path?: string;
+  /** @default true */
+  readonly perAz?: boolean;
+  /** @default 5 */
+  readonly scheduleMinutes?: number;
+  /** @default 200 */
+  readonly expectStatus?: number;
+  /** @default none */
+  readonly crl?: CrlLocation;
+  /** @default 30 */
+  readonly expiryWarningDays?: number;
+  /** Pre-built canary code (tests pass one bundle to many stacks). @default bundled at synth */
+  readonly code?: lambda.Code;
+}
+
+export interface ConsumerStackProps extends StackProps {
+  readonly vpc: VpcSource;
+  /** From the producer stack's EndpointServiceName output. */
+  readonly endpointServiceName: string;
+  /** The API's name, e.g. `api.example.com` (what the certificate and SNI say). */
+  readonly apiDomainName: string;
+  /** @default 'hosted-zone' */
+  readonly privateDns?: PrivateDnsMode['kind'];
+  /** CIDRs admitted to the endpoint on 443 (the canary's security group always is). @default the VPC CIDR */
+  readonly allowedPeerCidrs?: string[];
+  /** @default { kind: 'create' } */
+  readonly secret?: ClientIdentitySecretSpec;
+  /** Roles in this account that read the client identity. @default none */
+  readonly consumerRoleArns?: string[];
+  /** `false` leaves the canary out. @default {} */
+  readonly canary?: ConsumerCanaryOptions | false;
+}
+
+/**
+ * The consumer's environment: VPC (or an imported one), the endpoint to the producer's service,
+ * private DNS, the client identity secret and the probe canary.
+ */
+export class ConsumerStack extends Stack {
+  readonly consumer: PrivateApiConsumer;
+  readonly canary: ProbeCanary | undefined;
+
+  constructor(scope: Construct, id: string, props: ConsumerStackProps) {
+    super(scope, id, props);
+    const vpc = vpcFromSource(this, 'Vpc', props.vpc);
+    if (props.vpc.kind === 'create') {
+      // The VPC has no route out: the canary reaches Secrets Manager and S3 through endpoints.
+      const endpointSecurityGroup = new ec2.SecurityGroup(this, 'AwsEndpointsSecurityGroup', {
+        vpc,
+        description: 'AWS service endpoints: HTTPS from inside the VPC',
+        allowAllOutbound: false,
+      });
+      endpointSecurityGroup.addIngressRule(
+        ec2.Peer.ipv4(props.vpc.cidr),
+        ec2.Port.tcp(443),
+        'HTTPS from the VPC',
+      );
+      vpc.addInterfaceEndpoint('SecretsManager', {
+        service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+        securityGroups: [endpointSecurityGroup],
+        open: false,
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED, onePerAz: true },
+        lookupSupportedAzs: false,
+      });
+      vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    }
+
+    const dnsKind = props.privateDns ?? 'hosted-zone';
+    const privateDns: PrivateDnsMode =
+      dnsKind === 'hosted-zone'
+        ? { kind: 'hosted-zone', domainName: props.apiDomainName }
+        : { kind: dnsKind };
+    this.consumer = new PrivateApiConsumer(this, 'PrivateApi', {
+      vpc,
+      endpointServiceName: props.endpointServiceName,
+      privateDns,
+      ...(props.allowedPeerCidrs === undefined
+        ? {}
+        : { allowedPeers: props.allowedPeerCidrs.map((cidr) => ec2.Peer.ipv4(cidr)) }),
+      ...(props.secret === undefined ? {} : { secret: props.secret }),
+      consumerRoles: (props.consumerRoleArns ?? []).map((arn, i) =>
+        iam.Role.fromRoleArn(this, `ConsumerRole${i}`, arn),
+      ),
+    });
+
+    if (props.canary === false) {
+      this.canary = undefined;
+      return;
+    }
+    const options = props.canary ?? {};
+    this.canary = new ProbeCanary(this, 'Canary', {
+      vpc,
+      url: `https://${props.apiDomainName}${options.path ?? '/widgets'}`,
+      secret: this.consumer.secret,
+      secretKeyArn: this.consumer.encryptionKeyArn,
+      perAz: options.perAz ?? true,
+      schedule: Duration.minutes(options.scheduleMinutes ?? 5),
+      ...(dnsKind === 'none'
+        ? // Without private DNS the API's name does not resolve here: dial the endpoint's regional name.
+          {
+            connectTo: `${Fn.select(1, Fn.split(':', Fn.select(0, this.consumer.endpoint.vpcEndpointDnsEntries)))}:443`,
+          }
+        : {}),
+      ...(options.expectStatus === undefined ? {} : { expectStatus: options.expectStatus }),
+      ...(options.crl === undefined ? {} : { crl: options.crl }),
+      ...(options.expiryWarningDays === undefined ? {} : { expiryWarningDays: options.expiryWarningDays }),
+      ...(options.code === undefined ? {} : { code: options.code }),
+    });
+    this.consumer.allowFrom(this.canary.securityGroup, 'HTTPS from the probe canary');
+  }
+}
