@@ -27,5 +27,7 @@ export type {
   SeedSecret,
 } from './aws/secrets-manager.ts';
 export { startSecretsManager } from './aws/secrets-manager.ts';
+export type { DnsQuery, DnsRecord, DnsServerOptions, LocalDnsServer } from './dns/server.ts';
+export { startDnsServer } from './dns/server.ts';
 export * from './errors.ts';
 export * from './pki/index.ts';
