@@ -6,7 +6,13 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { type LocalSecretsManager, localAwsCredentials, startSecretsManager } from '@mtls-link/testkit';
+import {
+  isTestkitError,
+  type LocalSecretsManager,
+  localAwsClientConfig,
+  localAwsCredentials,
+  startSecretsManager,
+} from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 let sm: LocalSecretsManager;
@@ -217,6 +223,37 @@ describe('versions and rotation', () => {
       client.send(new CreateSecretCommand({ Name: 'consumer/p12', SecretString: 'x' })),
     );
     expect(error.name).toBe('ResourceExistsException');
+  });
+});
+
+describe('test-side set-up', () => {
+  test('a seed without a value has no AWSCURRENT version until one is put', async () => {
+    const local = await startSecretsManager({ secrets: [{ name: 'empty' }] });
+    const other = new SecretsManagerClient({ ...localAwsClientConfig(local), maxAttempts: 1 });
+    try {
+      const error = await rejection(other.send(new GetSecretValueCommand({ SecretId: 'empty' })));
+      expect(error.name).toBe('ResourceNotFoundException');
+      expect(error.message).toContain('staging label: AWSCURRENT');
+      local.putSecret('empty', { string: 'now' });
+      expect((await other.send(new GetSecretValueCommand({ SecretId: 'empty' }))).SecretString).toBe('now');
+    } finally {
+      other.destroy();
+      await local.close();
+    }
+  });
+
+  test('putSecret refuses a value with both or neither of string and binary, naming the secret', () => {
+    for (const value of [{}, { string: 'a', binary: new Uint8Array([1]) }]) {
+      let thrown: unknown;
+      try {
+        sm.putSecret('bad/value', value);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isTestkitError(thrown)).toBe(true);
+      expect((thrown as Error).message).toContain("'bad/value'");
+    }
+    expect(() => sm.arnOf('bad/value')).toThrow(/no secret named 'bad\/value'/);
   });
 });
 

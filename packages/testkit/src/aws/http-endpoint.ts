@@ -33,6 +33,18 @@ export const localAwsRegion = 'us-east-1';
 export const localAccountId = '123456789012';
 
 /**
+ * What an AWS SDK v3 client needs to talk to a local endpoint: `new EC2Client(localAwsClientConfig(ec2))`.
+ * S3 clients also need `forcePathStyle: true`.
+ */
+export function localAwsClientConfig(local: LocalEndpoint | string) {
+  return {
+    endpoint: typeof local === 'string' ? local : local.endpoint,
+    region: localAwsRegion,
+    credentials: localAwsCredentials,
+  };
+}
+
+/**
  * One tiny HTTP/1.1 server shared by every local AWS service: it buffers the body, hands it to the
  * service's handler and writes the answer. Keep-alive is short so `close()` never waits on idle sockets.
  */

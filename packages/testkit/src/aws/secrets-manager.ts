@@ -350,7 +350,10 @@ export async function startSecretsManager(
       ...(seed.description === undefined ? {} : { description: seed.description }),
       ...(seed.tags === undefined ? {} : { tags: seed.tags }),
     });
-    store.addVersion(secret, { ...seed }, seed.stages ?? [CURRENT]);
+    // A seed without a value is a secret whose first version is yet to come, as after CreateSecret without one.
+    if (seed.string !== undefined || seed.binary !== undefined) {
+      store.addVersion(secret, checkedValue(seed.name, seed), seed.stages ?? [CURRENT]);
+    }
   }
 
   const invoke = (action: string, input: JsonInput, source: SecretsManagerCall['source'] = 'api'): object => {
@@ -405,11 +408,12 @@ export async function startSecretsManager(
     ...endpoint,
     calls,
     putSecret(name, value, stages = [CURRENT]) {
+      const checked = checkedValue(name, value);
       const secret = store.secrets.get(name) ?? store.create(name);
-      return store.addVersion(secret, { ...value }, stages).id;
+      return store.addVersion(secret, checked, stages).id;
     },
     rotate(name, value) {
-      return store.addVersion(secretNamed(name), { ...value }, [CURRENT]).id;
+      return store.addVersion(secretNamed(name), checkedValue(name, value), [CURRENT]).id;
     },
     stagesOf: (name) => store.stages(secretNamed(name)),
     arnOf: (name) => secretNamed(name).arn,
@@ -421,6 +425,19 @@ export async function startSecretsManager(
     },
     invoke,
   };
+}
+
+/** Copies exactly one of string / binary out of what a test passed, refusing both or neither. */
+function checkedValue(name: string, value: SecretValue): SecretValue {
+  if ((value.string === undefined) === (value.binary === undefined)) {
+    throw new TestkitError(
+      'AWS_SECRET_VALUE_INVALID',
+      `secret '${name}' needs exactly one of 'string' or 'binary'`,
+    );
+  }
+  return value.string === undefined
+    ? { binary: new Uint8Array(value.binary ?? []) }
+    : { string: value.string };
 }
 
 /** True when `secretId` (name, ARN or partial ARN) names the secret called `name`. */
