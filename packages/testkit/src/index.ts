@@ -14,7 +14,12 @@ export { startEc2 } from './aws/ec2.ts';
 export type { LocalElbv2, TrustStoreSeed } from './aws/elbv2.ts';
 export { startElbv2 } from './aws/elbv2.ts';
 export type { EndpointRequest, EndpointResponse, LocalEndpoint } from './aws/http-endpoint.ts';
-export { localAccountId, localAwsCredentials, localAwsRegion } from './aws/http-endpoint.ts';
+export {
+  localAccountId,
+  localAwsClientConfig,
+  localAwsCredentials,
+  localAwsRegion,
+} from './aws/http-endpoint.ts';
 export type { LambdaSecretsExtensionOptions, LocalLambdaSecretsExtension } from './aws/lambda-extension.ts';
 export { startLambdaSecretsExtension } from './aws/lambda-extension.ts';
 export type { LocalS3 } from './aws/s3.ts';
@@ -31,3 +36,4 @@ export type { DnsQuery, DnsRecord, DnsServerOptions, LocalDnsServer } from './dn
 export { startDnsServer } from './dns/server.ts';
 export * from './errors.ts';
 export * from './pki/index.ts';
+export * from './servers/index.ts';
