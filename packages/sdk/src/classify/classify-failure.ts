@@ -1,0 +1,284 @@
+import {
+  ClientCertificateRejectedError,
+  ConnectionError,
+  isMtlsLinkError,
+  type MtlsLinkError,
+  TimeoutError,
+} from '../errors/index.ts';
+import type { FailureContext, RefusalSignal } from './failure-context.ts';
+import {
+  isClientCertificateAlert,
+  isServerUntrustedCode,
+  receivedAlertName,
+  serverExpiredCodes,
+} from './tls-alerts.ts';
+
+interface ErrorLike {
+  readonly code?: unknown;
+  readonly name?: unknown;
+  readonly message?: unknown;
+  readonly syscall?: unknown;
+  readonly errors?: unknown;
+}
+
+function asErrorLike(error: unknown): ErrorLike {
+  return typeof error === 'object' && error !== null ? (error as ErrorLike) : {};
+}
+
+function codeOf(error: ErrorLike): string | undefined {
+  return typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** `net.connect` with autoSelectFamily fails with an AggregateError of each address's error. */
+function innermost(error: ErrorLike): ErrorLike {
+  if (Array.isArray(error.errors) && error.errors.length > 0 && codeOf(error) === undefined) {
+    return asErrorLike(error.errors[0]);
+  }
+  return error;
+}
+
+// OpenSSL's alert numbers, for errors that only carry "SSL alert number N" in their message.
+const alertNumbers: Readonly<Record<string, string>> = {
+  '40': 'handshake_failure',
+  '42': 'bad_certificate',
+  '43': 'unsupported_certificate',
+  '44': 'certificate_revoked',
+  '45': 'certificate_expired',
+  '46': 'certificate_unknown',
+  '48': 'unknown_ca',
+  '49': 'access_denied',
+  '51': 'decrypt_error',
+  '70': 'protocol_version',
+  '116': 'certificate_required',
+};
+
+function alertOf(code: string | undefined, message: string): string | undefined {
+  const fromCode = receivedAlertName(code);
+  if (fromCode !== undefined) return fromCode;
+  const number = /alert number (\d+)/.exec(message)?.[1];
+  return number === undefined ? undefined : alertNumbers[number];
+}
+
+function protocolFromCode(code: string | undefined): string | undefined {
+  if (code?.startsWith('ERR_SSL_TLSV13_') === true) return 'TLSv1.3';
+  return undefined;
+}
+
+const displayProtocol = (protocol: string | undefined): string =>
+  protocol === undefined ? 'TLS' : protocol.replace('TLSv', 'TLS ');
+
+/**
+ * Names the hop that failed and returns the matching error (`cause` kept). Used by the client for
+ * every failed request and by the probe for its checks, so both say the same thing for the same
+ * failure.
+ */
+export function classifyFailure(error: unknown, context: FailureContext): MtlsLinkError {
+  if (isMtlsLinkError(error)) return error;
+  const outer = asErrorLike(error);
+  const inner = innermost(outer);
+  const code = codeOf(inner) ?? codeOf(outer);
+  const message = typeof inner.message === 'string' ? inner.message : String(error);
+  const syscall = typeof inner.syscall === 'string' ? inner.syscall : undefined;
+
+  const hostPort = `${context.host}:${context.port}`;
+  const sni = context.servername ?? context.host;
+  const where =
+    context.method !== undefined && context.url !== undefined ? `${context.method} ${context.url}: ` : '';
+  const at = `${hostPort} (SNI ${sni})`;
+  const base = {
+    host: context.host,
+    port: context.port,
+    servername: sni,
+    ...(context.method === undefined ? {} : { method: context.method }),
+    ...(context.url === undefined ? {} : { url: context.url }),
+    ...(code === undefined ? {} : { errorCode: code }),
+  };
+  const opts = (details: Record<string, unknown> = {}) => ({
+    cause: error,
+    details: { ...base, ...details },
+  });
+
+  // DNS: getaddrinfo errors and c-ares (dns.Resolver / custom lookup) errors.
+  const isDns = syscall === 'getaddrinfo' || syscall?.startsWith('query') === true;
+  if (code === 'ENOTFOUND' || (isDns && code === 'ENODATA')) {
+    return new ConnectionError('DNS_NXDOMAIN', `${where}the name ${context.host} does not resolve`, opts());
+  }
+  if (
+    code === 'EAI_AGAIN' ||
+    code === 'ETIMEOUT' ||
+    (isDns && (code === 'ECONNREFUSED' || code === 'ESERVFAIL'))
+  ) {
+    return new ConnectionError(
+      'DNS_TIMEOUT',
+      `${where}the resolver gave no answer for ${context.host} (${code})`,
+      opts(),
+    );
+  }
+
+  // TCP
+  if (code === 'ECONNREFUSED') {
+    return new ConnectionError('TCP_REFUSED', `${where}${hostPort} refused the TCP connection`, opts());
+  }
+  if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+    return new ConnectionError('TCP_TIMEOUT', `${where}no TCP answer from ${hostPort} (${code})`, opts());
+  }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    const ms = context.timeouts?.connect;
+    const after = ms === undefined ? '' : ` after ${ms} ms`;
+    if (context.tcpConnected === false) {
+      return new ConnectionError(
+        'TCP_TIMEOUT',
+        `${where}no TCP answer from ${hostPort}${after} (connect timeout)`,
+        opts({ timeout: 'connect', timeoutMs: ms }),
+      );
+    }
+    return new TimeoutError(
+      'TIMEOUT_CONNECT',
+      `${where}the connection to ${at} did not complete${after} (connect timeout${context.tcpConnected === true ? ', during the TLS handshake' : ''})`,
+      opts({ timeout: 'connect', timeoutMs: ms }),
+    );
+  }
+
+  // The client's own verdict on the server certificate.
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new ConnectionError(
+      'TLS_HOSTNAME_MISMATCH',
+      `${where}the server certificate at ${hostPort} does not cover ${sni}: ${message}`,
+      opts(),
+    );
+  }
+  if (code !== undefined && serverExpiredCodes.has(code)) {
+    return new ConnectionError(
+      'TLS_SERVER_EXPIRED',
+      `${where}the server certificate at ${hostPort} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'} (${code})`,
+      opts(),
+    );
+  }
+  if (code !== undefined && isServerUntrustedCode(code)) {
+    return new ConnectionError(
+      'TLS_SERVER_UNTRUSTED',
+      `${where}the server certificate at ${at} does not chain to a trusted CA (${code})`,
+      opts(),
+    );
+  }
+
+  // Alerts the server sent.
+  const alert = alertOf(code, message);
+  if (alert !== undefined) {
+    const protocol = context.tlsProtocol ?? protocolFromCode(code);
+    const aboutCertificate =
+      isClientCertificateAlert(alert) ||
+      // Under TLS 1.2 OpenSSL answers a missing or refused certificate with handshake_failure; once
+      // ServerHello is through, the cipher suite was agreed, so the certificate is what failed.
+      (alert === 'handshake_failure' && context.serverHelloSeen === true);
+    if (aboutCertificate) return rejected('alert', protocol, alert);
+    return new ConnectionError(
+      'TLS_PROTOCOL',
+      `${where}the TLS handshake with ${at} failed: the server sent the alert ${alert}`,
+      opts({ alert, ...(protocol === undefined ? {} : { protocol }) }),
+    );
+  }
+  if (code?.startsWith('ERR_SSL_') === true || code === 'EPROTO') {
+    return new ConnectionError(
+      'TLS_PROTOCOL',
+      `${where}the TLS handshake with ${at} failed (${code}): ${message}`,
+      opts(),
+    );
+  }
+
+  // Timeouts and aborts.
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    if (refusedWithoutAnswer()) return rejected('silence', context.tlsProtocol, undefined);
+    const ms = context.timeouts?.headers;
+    return new TimeoutError(
+      'TIMEOUT_HEADERS',
+      `${where}no response headers from ${hostPort}${ms === undefined ? '' : ` within ${ms} ms`} (headers timeout)`,
+      opts({ timeout: 'headers', timeoutMs: ms }),
+    );
+  }
+  if (code === 'UND_ERR_BODY_TIMEOUT') {
+    const ms = context.timeouts?.body;
+    return new TimeoutError(
+      'TIMEOUT_BODY',
+      `${where}the response body from ${hostPort} stalled${ms === undefined ? '' : ` for ${ms} ms`} (body timeout)`,
+      opts({ timeout: 'body', timeoutMs: ms }),
+    );
+  }
+  if (code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR' || inner.name === 'AbortError') {
+    if (context.totalTimedOut === true) {
+      const ms = context.timeouts?.total;
+      return new TimeoutError(
+        'TIMEOUT_TOTAL',
+        `${where}the request with its retries took longer than ${ms ?? 'the total timeout'} ms (total timeout)`,
+        opts({ timeout: 'total', timeoutMs: ms }),
+      );
+    }
+    return new TimeoutError('ABORTED', `${where}the request was aborted by its AbortSignal`, opts());
+  }
+
+  // The connection ended without an answer.
+  const reset = code === 'ECONNRESET' || code === 'EPIPE';
+  const closed = code === 'UND_ERR_SOCKET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+  if (reset || closed) {
+    const signal: RefusalSignal = reset ? 'reset' : 'close';
+    const duringHandshake =
+      context.handshakeComplete === false &&
+      context.serverHelloSeen === true &&
+      context.clientCertificate !== false;
+    if (duringHandshake || refusedWithoutAnswer()) return rejected(signal, context.tlsProtocol, undefined);
+    if (context.handshakeComplete === false) {
+      return new ConnectionError(
+        'TLS_PROTOCOL',
+        `${where}${at} ${reset ? 'reset' : 'closed'} the connection during the TLS handshake, before ServerHello`,
+        opts({ signal }),
+      );
+    }
+    return new ConnectionError(
+      'REQUEST_FAILED',
+      `${where}${at} ${reset ? 'reset' : 'closed'} the connection while the request was in flight`,
+      opts({ signal }),
+    );
+  }
+
+  return new ConnectionError('REQUEST_FAILED', `${where}the request to ${at} failed: ${message}`, opts());
+
+  /**
+   * TLS 1.3 clients finish the handshake before the server judges their certificate, so a refusal
+   * shows up as the first thing read on a connection that never answered.
+   */
+  function refusedWithoutAnswer(): boolean {
+    return (
+      context.handshakeComplete === true &&
+      context.tlsProtocol === 'TLSv1.3' &&
+      context.responseStarted === false &&
+      context.clientCertificate !== false
+    );
+  }
+
+  function rejected(signal: RefusalSignal, protocol: string | undefined, alertName: string | undefined) {
+    const how =
+      signal === 'alert'
+        ? `with the alert ${alertName}`
+        : signal === 'silence'
+          ? `by silence: no response byte within the headers timeout (${context.timeouts?.headers ?? '?'} ms) on a fresh connection (raise timeouts.headers if the server is only slow)`
+          : signal === 'reset'
+            ? 'by resetting the connection before any response byte'
+            : 'by closing the connection before any response byte';
+    const when =
+      protocol === 'TLSv1.3'
+        ? 'right after the TLS 1.3 handshake'
+        : context.handshakeComplete === true
+          ? `after the ${displayProtocol(protocol)} handshake`
+          : `during the ${displayProtocol(protocol)} handshake`;
+    return new ClientCertificateRejectedError(
+      'MTLS_REJECTED',
+      `${where}${at} refused the client certificate ${when}, ${how}`,
+      opts({
+        signal,
+        ...(protocol === undefined ? {} : { protocol }),
+        ...(alertName === undefined ? {} : { alert: alertName }),
+        ...(signal === 'silence' ? { timeout: 'headers', timeoutMs: context.timeouts?.headers } : {}),
+      }),
+    );
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * What the caller knows about a connection when a request on it failed. The client fills it from
+ * what its connector observed; the probe fills it from its own sockets. Every field is optional
+ * except where the request was going: the classifier assumes nothing it is not told.
+ */
+export interface FailureContext {
+  readonly host: string;
+  readonly port: number;
+  /** SNI sent in the ClientHello (defaults to the host in messages). */
+  readonly servername?: string | undefined;
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  /** The TCP connection was established (so a connect timeout fired during the TLS handshake). */
+  readonly tcpConnected?: boolean | undefined;
+  /**
+   * The handshake had progressed past ServerHello: the client had derived keys (and, under TLS 1.2,
+   * sent its certificate). A refusal after this point is about the client's certificate.
+   */
+  readonly serverHelloSeen?: boolean | undefined;
+  /** The client's side of the TLS handshake completed (`secureConnect`). */
+  readonly handshakeComplete?: boolean | undefined;
+  /** Negotiated protocol, e.g. `TLSv1.3`. */
+  readonly tlsProtocol?: string | undefined;
+  /** Any response byte arrived on this connection before the failure (so it was not refused). */
+  readonly responseStarted?: boolean | undefined;
+  /** A client certificate was offered on this connection. */
+  readonly clientCertificate?: boolean | undefined;
+  /** The configured deadlines in milliseconds, named in timeout messages. */
+  readonly timeouts?:
+    | {
+        readonly connect?: number | undefined;
+        readonly headers?: number | undefined;
+        readonly body?: number | undefined;
+        readonly total?: number | undefined;
+      }
+    | undefined;
+  /** The request was aborted because the client's total deadline fired (not the caller's signal). */
+  readonly totalTimedOut?: boolean | undefined;
+}
+
+/** How a server said no to the client certificate. */
+export type RefusalSignal = 'alert' | 'reset' | 'close' | 'silence';

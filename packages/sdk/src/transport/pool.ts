@@ -1,0 +1,53 @@
+import type { LookupFunction } from 'node:net';
+import { Agent, buildConnector } from 'undici';
+import type { ClientIdentity } from '../identity/types.ts';
+import { trackingConnector } from './connection-facts.ts';
+
+/** The TLS and pool settings every pool of one client shares; only the identity differs. */
+export interface PoolSettings {
+  /** Trust for the server certificate (PEM); system roots when absent. */
+  readonly ca?: string | readonly string[] | undefined;
+  /** SNI and the name the server certificate must cover, when it differs from the URL's host. */
+  readonly servername?: string | undefined;
+  readonly allowH2: boolean;
+  /** Connections per origin. */
+  readonly connections: number;
+  readonly connectTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept. */
+  readonly keepAliveTimeoutMs: number;
+  /** Custom DNS lookup (tests point it at a local resolver). */
+  readonly lookup?: LookupFunction | undefined;
+}
+
+/** One undici Agent (a keep-alive pool per origin) bound to one client identity. */
+export interface IdentityPool {
+  readonly agent: Agent;
+  readonly fingerprint256: string;
+}
+
+export type TlsMaterial = Pick<ClientIdentity, 'certPem' | 'chainPem' | 'keyPem' | 'fingerprint256'>;
+
+export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings): IdentityPool {
+  const chain = identity.chainPem.trim();
+  const connector = buildConnector({
+    // The server needs the intermediates to build the path to its trust store.
+    cert: chain === '' ? identity.certPem : `${identity.certPem.trimEnd()}\n${chain}\n`,
+    key: identity.keyPem,
+    ...(settings.ca === undefined ? {} : { ca: settings.ca as string | string[] }),
+    ...(settings.servername === undefined ? {} : { servername: settings.servername }),
+    ...(settings.lookup === undefined ? {} : { lookup: settings.lookup }),
+    allowH2: settings.allowH2,
+    timeout: settings.connectTimeoutMs,
+  });
+  const agent = new Agent({
+    connect: trackingConnector(connector, true),
+    allowH2: settings.allowH2,
+    connections: settings.connections,
+    headersTimeout: settings.headersTimeoutMs,
+    bodyTimeout: settings.bodyTimeoutMs,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+  });
+  return { agent, fingerprint256: identity.fingerprint256 };
+}
