@@ -1,0 +1,210 @@
+import { isMtlsLinkError, type MtlsLinkError, SecretError } from '../errors/index.ts';
+import { type Duration, toMilliseconds } from './duration.ts';
+import { TypedEmitter } from './events.ts';
+import { daysLeft } from './rules.ts';
+import type { ClientIdentity, IdentityEvents, IdentityProvider } from './types.ts';
+
+/** Options every refreshing source shares. */
+export interface RefreshOptions {
+  /** How often the identity is reloaded in the background, ± 10 % jitter. @default '15m' */
+  readonly refreshEvery?: Duration;
+  /** Emit `expiry-warning` when the certificate has fewer days left than this. @default 14 */
+  readonly expiryWarningDays?: number;
+  /**
+   * A non-forced `refresh()` within this time of the last load returns the cached identity, so a
+   * burst of refused connections cannot hammer Secrets Manager. @default '5s'
+   */
+  readonly minRefreshInterval?: Duration;
+  /** The clock, for tests. @default Date.now */
+  readonly now?: () => number;
+  /** Random source for the jitter, for tests. @default Math.random */
+  readonly random?: () => number;
+}
+
+export interface LoadContext {
+  /** The provider's clock, so validity is judged at the same time the cache is. */
+  readonly now: number;
+  readonly reason: string;
+}
+
+export type IdentityLoader = (context: LoadContext) => Promise<ClientIdentity>;
+
+const DEFAULT_REFRESH_EVERY = 15 * 60_000;
+const JITTER = 0.1;
+/** Retry a failed background refresh after at most this long. */
+const RETRY_AFTER_FAILURE = 60_000;
+/** Near expiry refreshes come faster, but never more often than this. */
+const MIN_SCHEDULED_DELAY = 30_000;
+const WARNING_REPEAT = 86_400_000;
+const MAX_TIMER = 2 ** 31 - 1;
+
+/**
+ * Caches an identity and keeps it fresh: loads on first use (concurrent callers share the load),
+ * serves the cached identity while a due refresh runs in the background (checked on every
+ * `current()` and by an unref'd timer), refreshes earlier as the certificate nears its notAfter,
+ * and keeps the last good identity when a refresh fails, unless that identity has expired.
+ */
+export class RefreshingIdentityProvider implements IdentityProvider {
+  readonly #load: IdentityLoader;
+  readonly #emitter = new TypedEmitter<IdentityEvents>();
+  readonly #interval: number;
+  readonly #minInterval: number;
+  readonly #warnDays: number;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  #identity: ClientIdentity | undefined;
+  #inflight: Promise<ClientIdentity> | undefined;
+  #lastAttemptAt = Number.NEGATIVE_INFINITY;
+  #nextRefreshAt = Number.POSITIVE_INFINITY;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #lastError: MtlsLinkError | undefined;
+  readonly #warned = new Map<string, number>();
+
+  constructor(load: IdentityLoader, options: RefreshOptions = {}) {
+    this.#load = load;
+    this.#interval = toMilliseconds(options.refreshEvery ?? DEFAULT_REFRESH_EVERY, 'refreshEvery');
+    this.#minInterval = toMilliseconds(options.minRefreshInterval ?? 5000, 'minRefreshInterval');
+    this.#warnDays = options.expiryWarningDays ?? 14;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+  }
+
+  async current(): Promise<ClientIdentity> {
+    const identity = this.#identity;
+    if (identity === undefined) return this.#shared('initial');
+    const now = this.#now();
+    if (now > identity.notAfter.getTime()) {
+      // Expired: never served. Reload, but not more often than minRefreshInterval.
+      if (this.#lastError && this.#inflight === undefined && now - this.#lastAttemptAt < this.#minInterval) {
+        throw this.#lastError;
+      }
+      return this.#shared('expired');
+    }
+    if (now >= this.#nextRefreshAt && this.#inflight === undefined && !this.#closed)
+      this.#background('scheduled');
+    this.#checkExpiry(identity, now);
+    return identity;
+  }
+
+  /**
+   * Reloads now. Rejects with the typed error when the load fails (the last good identity stays
+   * cached and `refresh-failed` is emitted).
+   */
+  async refresh(opts: { force?: boolean; reason?: string } = {}): Promise<ClientIdentity> {
+    const reason = opts.reason ?? (opts.force ? 'forced' : 'requested');
+    if (this.#inflight) return this.#inflight;
+    const identity = this.#identity;
+    if (!opts.force && identity && this.#now() - this.#lastAttemptAt < this.#minInterval) return identity;
+    return this.#shared(reason);
+  }
+
+  on<E extends keyof IdentityEvents>(event: E, listener: (event: IdentityEvents[E]) => void): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #background(reason: string): void {
+    this.#shared(reason).catch(() => {
+      // Reported through `refresh-failed`; the cached identity stays in service.
+    });
+  }
+
+  #shared(reason: string): Promise<ClientIdentity> {
+    this.#inflight ??= this.#attempt(reason).finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  async #attempt(reason: string): Promise<ClientIdentity> {
+    const startedAt = this.#now();
+    this.#lastAttemptAt = startedAt;
+    const previous = this.#identity;
+    try {
+      const next = await this.#load({ now: startedAt, reason });
+      this.#identity = next;
+      this.#lastError = undefined;
+      const now = this.#now();
+      this.#schedule(now, this.#delayFor(next, now));
+      this.#emitter.emit('refresh', {
+        previous,
+        current: next,
+        changed: previous?.fingerprint256 !== next.fingerprint256,
+        reason,
+      });
+      this.#checkExpiry(next, now);
+      return next;
+    } catch (caught) {
+      const error = asMtlsLinkError(caught);
+      this.#lastError = error;
+      const now = this.#now();
+      this.#schedule(now, this.#jitter(Math.min(this.#interval, RETRY_AFTER_FAILURE)));
+      this.#emitter.emit('refresh-failed', { error, current: previous, reason });
+      throw error;
+    }
+  }
+
+  #delayFor(identity: ClientIdentity, now: number): number {
+    const regular = this.#jitter(this.#interval);
+    const remaining = identity.notAfter.getTime() - now;
+    // As notAfter approaches, look for the rotated secret at half the remaining lifetime.
+    if (remaining < 2 * this.#interval)
+      return Math.min(regular, Math.max(Math.min(MIN_SCHEDULED_DELAY, this.#interval), remaining / 2));
+    return regular;
+  }
+
+  #jitter(ms: number): number {
+    return ms * (1 + JITTER * (2 * this.#random() - 1));
+  }
+
+  #schedule(now: number, delay: number): void {
+    this.#nextRefreshAt = now + delay;
+    if (this.#closed) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        if (!this.#closed && this.#inflight === undefined) this.#background('scheduled');
+      },
+      Math.min(Math.max(0, delay), MAX_TIMER),
+    );
+    this.#timer.unref();
+  }
+
+  #checkExpiry(identity: ClientIdentity, now: number): void {
+    const left = daysLeft(identity.notAfter, now);
+    if (left >= this.#warnDays) return;
+    const last = this.#warned.get(identity.fingerprint256);
+    if (last !== undefined && now - last < WARNING_REPEAT) return;
+    this.#warned.set(identity.fingerprint256, now);
+    this.#emitter.emit('expiry-warning', { identity, daysLeft: left, notAfter: identity.notAfter });
+  }
+}
+
+function asMtlsLinkError(error: unknown): MtlsLinkError {
+  if (isMtlsLinkError(error)) return error;
+  return new SecretError(
+    'SECRET_UNAVAILABLE',
+    `loading the identity failed: ${(error as Error)?.message ?? String(error)}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** A provider for an identity already in hand: never refreshes. */
+export function fromIdentity(identity: ClientIdentity): IdentityProvider {
+  const emitter = new TypedEmitter<IdentityEvents>();
+  return {
+    current: async () => identity,
+    refresh: async () => identity,
+    on: (event, listener) => emitter.on(event, listener),
+    close: () => {},
+  };
+}
