@@ -157,7 +157,19 @@ export class ProbeCanary extends Construct {
     const placements: { name: string; availabilityZone: string | undefined; subnets: ec2.SubnetSelection }[] =
       [];
     if (props.perAz ?? false) {
-      const selected = props.vpc.selectSubnets({ ...subnetSelection, onePerAz: true });
+      let selected: ec2.SelectedSubnets;
+      try {
+        selected = props.vpc.selectSubnets({ ...subnetSelection, onePerAz: true });
+      } catch (cause) {
+        throw new ConsumerInfraError(
+          'PROPS_INVALID',
+          'the canary subnet selection matches no subnets of the VPC',
+          {
+            field: 'subnets',
+            cause,
+          },
+        );
+      }
       if (selected.subnets.length === 0) {
         throw new ConsumerInfraError('PROPS_INVALID', 'no subnets match the canary subnet selection', {
           field: 'subnets',
@@ -255,10 +267,11 @@ export class ProbeCanary extends Construct {
       ),
     );
     const expiryWarningDays = props.expiryWarningDays ?? 30;
-    const minimumAcrossCanaries = (name: string, label: string) => {
+    // Both certificates are the same for every AZ: alarm on the lowest value any canary reported.
+    const minimumAcrossCanaries = (name: string, idPrefix: string, label: string) => {
       const usingMetrics: Record<string, cloudwatch.IMetric> = {};
       this.canaries.forEach((canary, index) => {
-        usingMetrics[`m${index}`] = metric(name, canary.name, 'Minimum');
+        usingMetrics[`${idPrefix}${index}`] = metric(name, canary.name, 'Minimum');
       });
       return new cloudwatch.MathExpression({
         expression: `MIN([${Object.keys(usingMetrics).join(',')}])`,
@@ -269,10 +282,12 @@ export class ProbeCanary extends Construct {
     };
     const clientDays = minimumAcrossCanaries(
       CANARY_METRICS.metrics.clientCertDaysToExpiry,
+      'client',
       'client certificate days left',
     );
     const serverDays = minimumAcrossCanaries(
       CANARY_METRICS.metrics.serverCertDaysToExpiry,
+      'server',
       'server certificate days left',
     );
     this.clientExpiryAlarm = withActions(

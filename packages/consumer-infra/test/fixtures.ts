@@ -17,8 +17,12 @@ export function stubCanaryBundle(): CanaryBundle {
   return bundleCanary({ entry, outDir: join(dir, 'out') });
 }
 
+let stub: CanaryBundle | undefined;
+
+/** One stub bundle per test file (each file runs in its own worker). */
 export function stubCanaryCode(): lambda.Code {
-  return lambda.Code.fromAsset(stubCanaryBundle().dir);
+  stub ??= stubCanaryBundle();
+  return lambda.Code.fromAsset(stub.dir);
 }
 
 export const producerAccount = '111111111111';
@@ -38,14 +42,19 @@ export interface NagFinding {
   readonly description: string;
 }
 
-/** Runs the AwsSolutions pack over a stack; returns the findings not acknowledged. */
-export function nagFindings(stack: Stack): NagFinding[] {
+/**
+ * Runs the AwsSolutions pack over a stack; returns the findings not acknowledged, optionally only
+ * those under one construct path (to leave out a test's own fixtures).
+ */
+export function nagFindings(stack: Stack, under = ''): NagFinding[] {
   const report = new AwsSolutionsChecks().validateScope(stack);
-  return report.violations.flatMap((violation) =>
-    violation.violatingResources.map((resource) => ({
-      rule: violation.ruleName,
-      path: resource.constructPath ?? resource.resourceLogicalId,
-      description: violation.description,
-    })),
-  );
+  return report.violations
+    .flatMap((violation) =>
+      violation.violatingResources.map((resource) => ({
+        rule: violation.ruleName,
+        path: resource.constructPath ?? resource.resourceLogicalId,
+        description: violation.description,
+      })),
+    )
+    .filter((finding) => finding.path.startsWith(under));
 }
