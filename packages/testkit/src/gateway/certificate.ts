@@ -1,0 +1,82 @@
+import { X509Certificate } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import { formatRfc2253 } from './distinguished-name.ts';
+
+/** A client or CA certificate with the fields the ALB logic and headers need, parsed once. */
+export interface ParsedCertificate {
+  readonly der: Buffer;
+  readonly pem: string;
+  readonly x509: X509Certificate;
+  /** DER of the subject and issuer Names, compared byte for byte to match CRLs and issuers. */
+  readonly subjectDer: Buffer;
+  readonly issuerDer: Buffer;
+  /** RFC 2253, as the `X-Amzn-Mtls-Clientcert-Subject` / `-Issuer` headers carry them. */
+  readonly subject: string;
+  readonly issuer: string;
+  /** Upper-case hex of the serial's magnitude, no colons, no sign byte. */
+  readonly serialHex: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly fingerprint256: string;
+  readonly selfSigned: boolean;
+}
+
+const pemBlock = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
+
+/** Every CERTIFICATE block of a PEM text, in order, as DER. */
+export function pemCertificatesToDer(pem: string): Buffer[] {
+  return [...pem.matchAll(pemBlock)].map((m) => Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64'));
+}
+
+export function derToPem(der: Uint8Array, label = 'CERTIFICATE'): string {
+  const lines =
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+/** The magnitude of a DER INTEGER's content as upper-case hex (leading zero bytes dropped). */
+export function integerContentToHex(content: Uint8Array): string {
+  let start = 0;
+  while (start < content.length - 1 && content[start] === 0) start++;
+  return Buffer.from(content.subarray(start)).toString('hex').toUpperCase();
+}
+
+function child(block: asn1js.AsnType | undefined, index: number, what: string): asn1js.AsnType {
+  if (!(block instanceof asn1js.Sequence)) throw new Error(`certificate: ${what} is not a SEQUENCE`);
+  const value = block.valueBlock.value[index];
+  if (value === undefined) throw new Error(`certificate: ${what} has no element ${index}`);
+  return value;
+}
+
+export function parseCertificate(der: Uint8Array): ParsedCertificate {
+  const bytes = Buffer.from(der);
+  const x509 = new X509Certificate(bytes);
+  const parsed = asn1js.fromBER(bytes);
+  if (parsed.offset === -1) throw new Error('certificate: not DER');
+  const tbs = child(parsed.result, 0, 'Certificate');
+  // TBSCertificate starts with an optional [0] EXPLICIT version.
+  const first = child(tbs, 0, 'TBSCertificate');
+  const shift = first.idBlock.tagClass === 3 && first.idBlock.tagNumber === 0 ? 1 : 0;
+  const serial = child(tbs, shift, 'TBSCertificate');
+  const issuer = child(tbs, shift + 2, 'TBSCertificate');
+  const subject = child(tbs, shift + 4, 'TBSCertificate');
+  if (!(serial instanceof asn1js.Integer)) throw new Error('certificate: serialNumber is not an INTEGER');
+  const subjectDer = Buffer.from(subject.valueBeforeDecodeView);
+  const issuerDer = Buffer.from(issuer.valueBeforeDecodeView);
+  return {
+    der: bytes,
+    pem: derToPem(bytes),
+    x509,
+    subjectDer,
+    issuerDer,
+    subject: formatRfc2253(subjectDer),
+    issuer: formatRfc2253(issuerDer),
+    serialHex: integerContentToHex(serial.valueBlock.valueHexView),
+    notBefore: x509.validFromDate,
+    notAfter: x509.validToDate,
+    fingerprint256: x509.fingerprint256,
+    selfSigned: subjectDer.equals(issuerDer) && x509.checkIssued(x509) && x509.verify(x509.publicKey),
+  };
+}
