@@ -35,5 +35,6 @@ export { startSecretsManager } from './aws/secrets-manager.ts';
 export type { DnsQuery, DnsRecord, DnsServerOptions, LocalDnsServer } from './dns/server.ts';
 export { startDnsServer } from './dns/server.ts';
 export * from './errors.ts';
+export * from './gateway/index.ts';
 export * from './pki/index.ts';
 export * from './servers/index.ts';
