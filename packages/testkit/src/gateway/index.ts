@@ -25,7 +25,7 @@ export type {
   GatewayUpdate,
   MtlsMode,
   RefusalStyle,
-  TlsVersion,
+  TlsVersion as GatewayTlsVersion,
 } from './options.ts';
 export type { CompiledTrustStore, TrustStoreInput } from './trust-store.ts';
 export { compileTrustStore } from './trust-store.ts';
