@@ -83,14 +83,17 @@ function fromSchema<T>(make: (schema: asn1js.AsnType) => T, schema: unknown): T 
   }
 }
 
-/** Octets of an OCTET STRING, constructed (BER) or primitive. */
+/**
+ * Octets of an OCTET STRING, constructed (BER) or primitive; also accepts the IMPLICIT-tagged
+ * primitive pkijs leaves for EncryptedContentInfo's content.
+ */
 export function octets(value: unknown): Uint8Array {
-  if (value instanceof asn1js.OctetString) {
-    if (value.idBlock.isConstructed) {
-      const parts = (value.valueBlock.value as asn1js.OctetString[]).map(octets);
-      return Buffer.concat(parts);
+  if (value instanceof asn1js.BaseBlock) {
+    const block = value.valueBlock as { value?: unknown; valueHexView?: Uint8Array };
+    if (value.idBlock.isConstructed && Array.isArray(block.value)) {
+      return Buffer.concat((block.value as unknown[]).map(octets));
     }
-    return value.valueBlock.valueHexView;
+    if (block.valueHexView instanceof Uint8Array) return block.valueHexView;
   }
   throw new PasswordEncryptionError('malformed', 'expected an OCTET STRING');
 }
