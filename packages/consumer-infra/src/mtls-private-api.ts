@@ -329,7 +329,11 @@ export class MtlsPrivateApi extends Construct {
         ? undefined
         : new elbv2.TrustStoreRevocation(this, 'TrustStoreRevocation', {
             trustStore: this.trustStore,
-            revocationContents: crlKeys.map((key) => ({ bucket: props.trustStore.bucket, key })),
+            revocationContents: crlKeys.map((key) => ({
+              revocationType: elbv2.RevocationType.CRL,
+              bucket: props.trustStore.bucket,
+              key,
+            })),
           });
     this.alb = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
       vpc: props.vpc,

@@ -34,8 +34,8 @@ describe('PrivateApiConsumer', () => {
       VpcEndpointType: 'Interface',
       PrivateDnsEnabled: false,
     });
-    const endpoint = Object.values(template.findResources('AWS::EC2::VPCEndpoint'))[0];
-    const subnetRefs = (endpoint?.Properties.SubnetIds as { Ref: string }[]).map((ref) => ref.Ref);
+    const [endpoint] = Object.values(template.findResources('AWS::EC2::VPCEndpoint'));
+    const subnetRefs = ((endpoint?.Properties.SubnetIds ?? []) as { Ref: string }[]).map((ref) => ref.Ref);
     expect(subnetRefs).toHaveLength(availabilityZones.length);
     const subnets = template.findResources('AWS::EC2::Subnet');
     const azs = subnetRefs.map((ref) => subnets[ref]?.Properties.AvailabilityZone);
