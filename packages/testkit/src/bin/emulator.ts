@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// mtls-emulator: a local stand-in for the ALB mTLS listener in front of a private API, for people
+// trying the SDK or the probe by hand, and for benchmarks that want the server in its own process.
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import type { GatewayOptions, MtlsMode, RefusalStyle } from '../index.ts';
+import { createTestPki, startGateway } from '../index.ts';
+
+const argv = await yargs(hideBin(process.argv))
+  .scriptName('mtls-emulator')
+  .usage(
+    '$0 [options]\n\nGenerates a test PKI, writes its PEM files and serves an ALB-like mTLS listener until Ctrl-C.',
+  )
+  .options({
+    mode: {
+      choices: ['verify', 'passthrough', 'off'] as const,
+      default: 'verify' as const,
+      describe: 'mutual-TLS mode of the listener',
+    },
+    host: { type: 'string', default: '127.0.0.1', describe: 'address to listen on' },
+    port: { type: 'number', default: 0, describe: 'port to listen on (default 0: a free port)' },
+    tls: {
+      choices: ['both', 'TLSv1.2', 'TLSv1.3'] as const,
+      default: 'both' as const,
+      describe: 'TLS versions offered',
+    },
+    alpn: { type: 'string', default: 'http/1.1', describe: 'comma-separated ALPN protocols (h2,http/1.1)' },
+    refusal: {
+      choices: ['alert', 'reset', 'close'] as const,
+      default: 'alert' as const,
+      describe: 'what a refused client sees',
+    },
+    'refusal-delay': {
+      type: 'number',
+      default: 0,
+      describe: 'milliseconds to wait before refusing (s2n waits 10-30 s)',
+    },
+    'ignore-expiry': { type: 'boolean', default: false, describe: 'IgnoreClientCertificateExpiry' },
+    'access-denied': {
+      type: 'boolean',
+      default: false,
+      describe: 'answer 403 AccessDeniedException (resource policy deny)',
+    },
+    'alb-error': {
+      choices: [502, 503, 504] as const,
+      describe: 'answer every request with this ALB error (default: none)',
+    },
+    upstream: { type: 'string', describe: 'proxy accepted requests to this URL (default: built-in API)' },
+    'reset-ratio': { type: 'number', default: 0, describe: 'share of requests reset mid-request (0..1)' },
+    out: { type: 'string', describe: 'directory for the PEM files (default: a new temporary directory)' },
+    json: { type: 'boolean', default: false, describe: 'print one JSON line (url, files) instead of text' },
+    log: { type: 'boolean', describe: 'print connection-log lines to stderr (default: on in text mode)' },
+  })
+  .strict()
+  .help()
+  .parseAsync();
+
+const pki = await createTestPki();
+const dir = resolve(argv.out ?? (await mkdtemp(join(tmpdir(), 'mtls-emulator-'))));
+await mkdir(dir, { recursive: true });
+const files = {
+  ca: join(dir, 'ca.pem'),
+  trustStore: join(dir, 'trust-store.pem'),
+  crl: join(dir, 'crl.pem'),
+  serverCert: join(dir, 'server.pem'),
+  serverKey: join(dir, 'server-key.pem'),
+  clientCert: join(dir, 'client.pem'),
+  clientKey: join(dir, 'client-key.pem'),
+  revokedCert: join(dir, 'revoked.pem'),
+  revokedKey: join(dir, 'revoked-key.pem'),
+};
+const secret = { mode: 0o600 };
+await Promise.all([
+  writeFile(files.ca, pki.root.certPem),
+  writeFile(files.trustStore, pki.trustStorePem),
+  writeFile(files.crl, pki.crlPem),
+  writeFile(files.serverCert, pki.server.certPem + pki.server.chainPem),
+  writeFile(files.serverKey, pki.server.keyPem, secret),
+  writeFile(files.clientCert, pki.clients.valid.certPem + pki.clients.valid.chainPem),
+  writeFile(files.clientKey, pki.clients.valid.keyPem, secret),
+  writeFile(files.revokedCert, pki.clients.revoked.certPem + pki.clients.revoked.chainPem),
+  writeFile(files.revokedKey, pki.clients.revoked.keyPem, secret),
+]);
+
+const printLog = argv.log ?? !argv.json;
+const options: GatewayOptions = {
+  mode: argv.mode as MtlsMode,
+  server: { certPem: pki.server.certPem, keyPem: pki.server.keyPem, chainPem: pki.server.chainPem },
+  trustStore: { caPem: pki.trustStorePem, crlPems: [pki.crlPem] },
+  ignoreClientCertificateExpiry: argv['ignore-expiry'],
+  tls: {
+    ...(argv.tls === 'both' ? {} : { minVersion: argv.tls, maxVersion: argv.tls }),
+    alpn: argv.alpn.split(',').map((p) => p.trim()) as ('h2' | 'http/1.1')[],
+  },
+  refusal: { style: argv.refusal as RefusalStyle, delayMs: argv['refusal-delay'] },
+  apiGateway: { accessDenied: argv['access-denied'] },
+  faults: { resetRatio: argv['reset-ratio'] },
+  host: argv.host,
+  port: argv.port,
+  ...(argv['alb-error'] === undefined ? {} : { albError: argv['alb-error'] }),
+  ...(argv.upstream === undefined ? {} : { upstream: argv.upstream }),
+  ...(printLog ? { onConnectionLog: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+};
+
+let gateway: Awaited<ReturnType<typeof startGateway>>;
+try {
+  gateway = await startGateway(options);
+} catch (error) {
+  process.stderr.write(`mtls-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+
+const probe = [
+  'mtls-probe check',
+  `${gateway.url}/widgets`,
+  `--cert ${files.clientCert} --key ${files.clientKey}`,
+  `--ca ${files.ca} --servername localhost`,
+  `--trust-store ${files.trustStore} --crl ${files.crl}`,
+  `--revoked-cert ${files.revokedCert} --revoked-key ${files.revokedKey}`,
+].join(' ');
+const curl = `curl --cacert ${files.ca} --cert ${files.clientCert} --key ${files.clientKey} ${gateway.url}/widgets`;
+
+if (argv.json) {
+  process.stdout.write(
+    `${JSON.stringify({ url: gateway.url, host: gateway.host, port: gateway.port, mode: argv.mode, dir, files })}\n`,
+  );
+} else {
+  process.stdout.write(
+    [
+      `mtls-emulator: ${argv.mode} mode listening on ${gateway.url}`,
+      `files in ${dir}:`,
+      ...Object.entries(files).map(([name, path]) => `  ${name.padEnd(12)} ${path}`),
+      '',
+      'try:',
+      `  ${curl}`,
+      `  ${probe}`,
+      '',
+      'Ctrl-C stops it.',
+      '',
+    ].join('\n'),
+  );
+}
+
+const stop = (): void => {
+  gateway.close().then(
+    () => process.stderr.write(printLog ? 'mtls-emulator: stopped\n' : ''),
+    (error: unknown) => {
+      process.stderr.write(`mtls-emulator: close failed: ${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
