@@ -236,6 +236,14 @@ describe('CertificateAuthority', () => {
     expect(await crl.verify({ publicKey: root.cert.publicKey })).toBe(true);
   });
 
+  test('re-issuing for an existing key pair keeps the key and changes the serial (a renewal)', async () => {
+    const first = await root.issueClient({ commonName: 'renewed' });
+    const renewed = await root.issueClient({ commonName: 'renewed', keys: first.keys });
+    expect(renewed.keyPem).toBe(first.keyPem);
+    expect(renewed.serialHex).not.toBe(first.serialHex);
+    expect(new X509Certificate(renewed.certPem).checkPrivateKey(createPrivateKey(first.keyPem))).toBe(true);
+  });
+
   test('bad input is refused with a typed error that names the option', async () => {
     await expect(root.issueServer({})).rejects.toMatchObject({ code: 'PKI_SERVER_NAMES_MISSING' });
     await expect(

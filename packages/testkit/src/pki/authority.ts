@@ -9,7 +9,7 @@ import type { CryptoKeyPair } from './webcrypto-types.ts';
 
 export type ExtendedKeyUsageName = 'clientAuth' | 'serverAuth';
 
-export interface IssueServerOptions {
+interface IssueServerFields {
   dnsNames?: string[];
   ips?: string[];
   /** @default the first DNS name, else the first IP, else 'localhost' */
@@ -18,23 +18,19 @@ export interface IssueServerOptions {
   notBefore?: Date;
   /** @default one year after now */
   notAfter?: Date;
-  /** @default EC P-256 */
-  key?: KeySpec;
 }
 
-export interface IssueClientOptions {
+interface IssueClientFields {
   /** @default 'mtls-link test client' */
   commonName?: string;
   notBefore?: Date;
   notAfter?: Date;
-  key?: KeySpec;
   /** @default ['clientAuth'] */
   extendedKeyUsages?: ExtendedKeyUsageName[];
 }
 
-export interface IssueIntermediateOptions {
+interface IssueIntermediateFields {
   commonName?: string;
-  key?: KeySpec;
 }
 
 export interface CrlOptions {
@@ -46,6 +42,17 @@ export interface CrlOptions {
   nextUpdate?: Date;
 }
 
+/**
+ * The key of a new certificate: a spec to generate one (default EC P-256), or an existing key pair,
+ * e.g. to re-issue a certificate for the same key as a renewal does.
+ */
+export type KeyChoice = { key?: KeySpec; keys?: never } | { keys: CryptoKeyPair; key?: never };
+
+export type IssueServerOptions = IssueServerFields & KeyChoice;
+export type IssueClientOptions = IssueClientFields & KeyChoice;
+export type IssueIntermediateOptions = IssueIntermediateFields & KeyChoice;
+export type RootCaOptions = RootCaFields & KeyChoice;
+
 export interface CertificateAuthority extends Issued {
   issueServer(opts: IssueServerOptions): Promise<Issued>;
   issueClient(opts?: IssueClientOptions): Promise<Issued>;
@@ -54,10 +61,9 @@ export interface CertificateAuthority extends Issued {
   crl(opts?: CrlOptions): Promise<string>;
 }
 
-export interface RootCaOptions {
+interface RootCaFields {
   /** @default 'mtls-link test root CA' */
   commonName?: string;
-  key?: KeySpec;
   notBefore?: Date;
   notAfter?: Date;
 }
@@ -94,7 +100,7 @@ export async function createRootCa(opts: RootCaOptions = {}): Promise<Certificat
   const notBefore = opts.notBefore ?? new Date(now - hour);
   const notAfter = opts.notAfter ?? new Date(now + 3650 * day);
   checkValidity(notBefore, notAfter, 'createRootCa');
-  const keys = await generateKeys(opts.key ?? defaultKeySpec);
+  const keys = await keysFor(opts);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerialHex(),
     name: name(opts.commonName ?? 'mtls-link test root CA'),
@@ -140,7 +146,7 @@ class Authority implements CertificateAuthority {
     if (dnsNames.length === 0 && ips.length === 0) {
       throw new TestkitError('PKI_SERVER_NAMES_MISSING', 'issueServer: give at least one of dnsNames or ips');
     }
-    const keys = await generateKeys(opts.key ?? defaultKeySpec);
+    const keys = await keysFor(opts);
     const sans: x509.JsonGeneralName[] = [
       ...dnsNames.map((value) => ({ type: 'dns' as const, value })),
       ...ips.map((value) => ({ type: 'ip' as const, value })),
@@ -162,7 +168,7 @@ class Authority implements CertificateAuthority {
 
   async issueClient(opts: IssueClientOptions = {}): Promise<Issued> {
     const usages = opts.extendedKeyUsages ?? ['clientAuth'];
-    const keys = await generateKeys(opts.key ?? defaultKeySpec);
+    const keys = await keysFor(opts);
     const extensions: x509.Extension[] = [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(leafKeyUsage(keys), true),
@@ -183,7 +189,7 @@ class Authority implements CertificateAuthority {
   }
 
   async issueIntermediate(opts: IssueIntermediateOptions = {}): Promise<CertificateAuthority> {
-    const keys = await generateKeys(opts.key ?? defaultKeySpec);
+    const keys = await keysFor(opts);
     const issued = await this.sign({
       what: 'issueIntermediate',
       commonName: opts.commonName ?? 'mtls-link test intermediate CA',
@@ -252,6 +258,10 @@ class Authority implements CertificateAuthority {
     });
     return toIssued(cert, args.keys, this.certPem + this.chainPem);
   }
+}
+
+function keysFor(choice: KeyChoice): Promise<CryptoKeyPair> {
+  return choice.keys ? Promise.resolve(choice.keys) : generateKeys(choice.key ?? defaultKeySpec);
 }
 
 function leafKeyUsage(keys: CryptoKeyPair): x509.KeyUsageFlags {

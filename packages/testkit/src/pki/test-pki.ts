@@ -1,6 +1,6 @@
 import { type CertificateAuthority, createRootCa } from './authority.ts';
 import type { Issued } from './issued.ts';
-import { defaultKeySpec, type KeySpec } from './key-spec.ts';
+import { defaultKeySpec, generateKeys, type KeySpec } from './key-spec.ts';
 
 /** One client certificate per situation a test of the ALB's verify mode needs. */
 export interface ClientFlavours {
@@ -65,16 +65,29 @@ const day = 86_400_000;
 export async function createTestPki(opts: TestPkiOptions = {}): Promise<TestPki> {
   const key = opts.key ?? defaultKeySpec;
   const now = Date.now();
+  // Every CA key is started at once (and the slowest, RSA 4096, first): signing is quick, key
+  // generation is not, and the CAs of the deep chain would otherwise wait for each other's keys.
+  const rsa4096Keys = handled(generateKeys({ kind: 'rsa', bits: 4096 }));
+  const rootKeys = handled(generateKeys(key));
+  const foreignKeys = handled(generateKeys(key));
+  const intermediateKeys = handled(generateKeys(key));
+  const deepKeys = Array.from({ length: 4 }, () => handled(generateKeys(key)));
   const [root, foreignRoot] = await Promise.all([
-    createRootCa({ commonName: 'mtls-link test root CA', key }),
-    createRootCa({ commonName: 'mtls-link foreign root CA', key }),
+    createRootCa({ commonName: 'mtls-link test root CA', keys: await rootKeys }),
+    createRootCa({ commonName: 'mtls-link foreign root CA', keys: await foreignKeys }),
   ]);
-  const intermediate = await root.issueIntermediate({ commonName: 'mtls-link test intermediate CA', key });
+  const intermediate = await root.issueIntermediate({
+    commonName: 'mtls-link test intermediate CA',
+    keys: await intermediateKeys,
+  });
 
   const deepChain = (async () => {
     let ca = intermediate;
-    for (let level = 1; level <= 4; level++) {
-      ca = await ca.issueIntermediate({ commonName: `mtls-link deep intermediate ${level}`, key });
+    for (const [index, keys] of deepKeys.entries()) {
+      ca = await ca.issueIntermediate({
+        commonName: `mtls-link deep intermediate ${index + 1}`,
+        keys: await keys,
+      });
     }
     return ca.issueClient({ commonName: 'client chain too deep', key });
   })();
@@ -122,7 +135,7 @@ export async function createTestPki(opts: TestPkiOptions = {}): Promise<TestPki>
     intermediate.issueClient({ commonName: 'client RSA 1024', key: { kind: 'rsa', bits: 1024 } }),
     deepChain,
     intermediate.issueClient({ commonName: 'client RSA 2048', key: { kind: 'rsa', bits: 2048 } }),
-    intermediate.issueClient({ commonName: 'client RSA 4096', key: { kind: 'rsa', bits: 4096 } }),
+    rsa4096Keys.then((keys) => intermediate.issueClient({ commonName: 'client RSA 4096', keys })),
     intermediate.issueClient({ commonName: 'client EC P-256', key: { kind: 'ec', curve: 'P-256' } }),
     intermediate.issueClient({ commonName: 'client EC P-384', key: { kind: 'ec', curve: 'P-384' } }),
   ]);
@@ -161,4 +174,10 @@ export async function createTestPki(opts: TestPkiOptions = {}): Promise<TestPki>
     rootCrlPem,
     staleCrlPem,
   };
+}
+
+/** Marks a promise started early as handled, so a failure surfaces where it is awaited, not as a crash. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
