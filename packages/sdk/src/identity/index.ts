@@ -1,4 +1,5 @@
 export type { Duration } from './duration.ts';
+export { parseCrls, type RevocationList } from './crl.ts';
 export { inspectIdentity } from './inspect.ts';
 export {
   fromIdentity,
