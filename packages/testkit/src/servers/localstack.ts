@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { TestkitError } from '../errors.ts';
 
 export interface DockerStatus {
@@ -9,7 +11,11 @@ export interface DockerStatus {
 }
 
 export interface DockerAvailableOptions {
-  /** `unix:///path` or `tcp://host:port`. @default process.env.DOCKER_HOST, else unix:///var/run/docker.sock */
+  /**
+   * `unix:///path` or `tcp://host:port`. @default process.env.DOCKER_HOST, else the first socket
+   * that exists among those testcontainers looks at (/var/run/docker.sock, then the rootless and
+   * Docker Desktop ones)
+   */
   dockerHost?: string;
   /** Upper bound for the whole check. @default 1500 ms */
   timeoutMs?: number;
@@ -23,7 +29,7 @@ type DockerTarget = { socketPath: string; label: string } | { host: string; port
  */
 export async function dockerAvailable(opts: DockerAvailableOptions = {}): Promise<DockerStatus> {
   const timeoutMs = opts.timeoutMs ?? 1500;
-  const dockerHost = opts.dockerHost ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  const dockerHost = opts.dockerHost ?? process.env.DOCKER_HOST ?? defaultDockerHost();
   const target = parseDockerHost(dockerHost);
   if (!target) return { ok: false, reason: `DOCKER_HOST ${dockerHost} is neither unix:// nor tcp://` };
   if ('socketPath' in target && !existsSync(target.socketPath)) {
@@ -57,6 +63,17 @@ export async function dockerAvailable(opts: DockerAvailableOptions = {}): Promis
     });
     req.end();
   });
+}
+
+function defaultDockerHost(): string {
+  const home = homedir();
+  const candidates = [
+    '/var/run/docker.sock',
+    ...(process.env.XDG_RUNTIME_DIR ? [join(process.env.XDG_RUNTIME_DIR, 'docker.sock')] : []),
+    join(home, '.docker', 'run', 'docker.sock'),
+    join(home, '.docker', 'desktop', 'docker.sock'),
+  ];
+  return `unix://${candidates.find((socket) => existsSync(socket)) ?? candidates[0]}`;
 }
 
 function parseDockerHost(value: string): DockerTarget | undefined {
