@@ -1,0 +1,25 @@
+/**
+ * The CloudWatch names the probe's EMF output uses. They mirror `CANARY_METRICS` in
+ * @mtls-link/consumer-infra (whose alarms read them); the probe cannot import that package (it
+ * bundles the probe), so a test compares the two.
+ */
+export const PROBE_METRICS = {
+  namespace: 'MtlsLink/Probe',
+  dimensions: { canary: 'service', checkId: 'CheckId' },
+  metrics: {
+    checkFailed: 'CheckFailed',
+    success: 'Success',
+    clientCertDaysToExpiry: 'ClientCertDaysToExpiry',
+    serverCertDaysToExpiry: 'ServerCertDaysToExpiry',
+    latencyTotal: 'LatencyTotal',
+  },
+  /** Latency phases besides the total, one metric each (milliseconds). */
+  phases: {
+    dns: 'LatencyDns',
+    connect: 'LatencyConnect',
+    tls: 'LatencyTls',
+    firstByte: 'LatencyFirstByte',
+  },
+  /** The `service` dimension value when POWERTOOLS_SERVICE_NAME is not set. */
+  defaultService: 'mtls-probe',
+} as const;

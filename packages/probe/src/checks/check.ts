@@ -1,0 +1,46 @@
+import type { ProbeCode } from '../codes.ts';
+import type { ProbeContext } from '../context.ts';
+import type { CheckId } from '../result.ts';
+
+/** What a check returns; the engine adds the id, the duration and the default hint. */
+export interface CheckOutcome {
+  readonly status: 'pass' | 'warn' | 'fail' | 'skip';
+  readonly code?: ProbeCode;
+  readonly summary: string;
+  /** Overrides the code's default hint. */
+  readonly hint?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface Check {
+  readonly id: CheckId;
+  /** Checks whose failure makes this one meaningless: it is then skipped, not failed. */
+  needs(context: ProbeContext): readonly CheckId[];
+  /** Why this check does not apply to the run (an option was not given), or undefined. */
+  notApplicable?(context: ProbeContext): string | undefined;
+  run(context: ProbeContext): Promise<CheckOutcome>;
+}
+
+export const pass = (summary: string, details: Record<string, unknown> = {}): CheckOutcome => ({
+  status: 'pass',
+  summary,
+  details,
+});
+
+export const fail = (
+  code: ProbeCode,
+  summary: string,
+  details: Record<string, unknown> = {},
+  hint?: string,
+): CheckOutcome => ({ status: 'fail', code, summary, details, ...(hint === undefined ? {} : { hint }) });
+
+export const warn = (
+  code: ProbeCode,
+  summary: string,
+  details: Record<string, unknown> = {},
+): CheckOutcome => ({
+  status: 'warn',
+  code,
+  summary,
+  details,
+});

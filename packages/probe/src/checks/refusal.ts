@@ -1,0 +1,43 @@
+import type { TlsExchangeResult } from '../net/tls-exchange.ts';
+
+/** How a server said no: the alert (with its name), a reset, a close, or silence until our deadline. */
+export interface Refusal {
+  readonly signal: 'alert' | 'reset' | 'close' | 'silence';
+  readonly alert?: string;
+  readonly duringHandshake: boolean;
+  readonly protocol: string | null;
+}
+
+/**
+ * Whether an exchange that presented a certificate (or none) was refused by the server. Refused means
+ * the connection ended, or stayed silent until our deadline, after TCP was up and before any response
+ * byte. Under TLS 1.3 the handshake completes first and the refusal is the first thing read.
+ */
+export function refusalOf(result: TlsExchangeResult): Refusal | undefined {
+  const f = result.failure;
+  if (f === undefined || f.stage === 'tcp' || f.responseStarted) return undefined;
+  // A handshake that failed before the server's certificate arrived is a protocol problem, not a refusal.
+  if (!f.afterHandshake && result.handshake === undefined) return undefined;
+  const signal = f.signal === 'timeout' ? 'silence' : f.signal === 'error' ? 'close' : f.signal;
+  return {
+    signal,
+    ...(f.alert === undefined ? {} : { alert: f.alert }),
+    duringHandshake: !f.afterHandshake,
+    protocol: result.handshake?.protocol ?? null,
+  };
+}
+
+export function describeRefusal(r: Refusal): string {
+  const how =
+    r.signal === 'alert'
+      ? `with the alert ${r.alert}`
+      : r.signal === 'silence'
+        ? 'by staying silent until the deadline'
+        : r.signal === 'reset'
+          ? 'by resetting the connection'
+          : 'by closing the connection';
+  const when = r.duringHandshake
+    ? `during the ${r.protocol ?? 'TLS'} handshake`
+    : `after the ${r.protocol ?? 'TLS'} handshake`;
+  return `${when}, ${how}`;
+}

@@ -1,0 +1,69 @@
+import { hintFor, isProbeCode } from '../codes.ts';
+import { formatHostPort } from '../net/address.ts';
+import { classifyExchange } from '../net/exchange-failure.ts';
+import { type Check, fail, pass } from './check.ts';
+import { exchangeAll, exchangeFacts } from './exchange-all.ts';
+import { refusalOf } from './refusal.ts';
+
+export const tlsClientCertCheck: Check = {
+  id: 'tls.client-cert',
+  needs: () => ['tls.server'],
+  notApplicable: (context) =>
+    context.inputs.identity === undefined
+      ? 'no client credentials given (--cert/--key, --pfx or --secret-id)'
+      : undefined,
+  async run(context) {
+    const identity = context.inputs.identity;
+    if (identity === undefined) throw new Error('tls.client-cert ran without an identity');
+    const results = await exchangeAll(context, { identity, withRequest: true, alpn: ['http/1.1'] });
+    context.clientExchanges = results;
+    const inspection = context.results.get('client-cert.inspect');
+    const predictedAlbStatus = inspection?.details.predictedAlbStatus;
+    const perAddress = results.map((r) => {
+      const refusal = refusalOf(r);
+      return { ...exchangeFacts(r), accepted: r.response !== undefined, ...(refusal ? { refusal } : {}) };
+    });
+    const details: Record<string, unknown> = {
+      ...(predictedAlbStatus === undefined ? {} : { predictedAlbStatus }),
+      addresses: perAddress,
+    };
+    const failed = results.find((r) => r.response === undefined);
+    if (failed === undefined) {
+      const first = results[0];
+      return pass(
+        `the server accepted the client certificate (${first?.handshake?.protocol ?? 'TLS'}) and answered ${first?.response?.status}`,
+        { ...details, protocol: first?.handshake?.protocol ?? null },
+      );
+    }
+    const error = classifyExchange(failed, {
+      servername: context.sni,
+      clientCertificate: true,
+      timeoutMs: context.timeoutMs,
+      method: context.request.method,
+      url: context.target.url,
+    });
+    const refusal = refusalOf(failed);
+    const facts = {
+      ...details,
+      protocol: failed.handshake?.protocol ?? null,
+      ...(refusal === undefined
+        ? {}
+        : { signal: refusal.signal, ...(refusal.alert === undefined ? {} : { alert: refusal.alert }) }),
+    };
+    const code =
+      error !== undefined && isProbeCode(error.code)
+        ? error.code
+        : refusal
+          ? 'MTLS_REJECTED'
+          : 'REQUEST_FAILED';
+    // The inspection usually knows why: its first error finding gives the more useful hint.
+    const inspectCode = inspection?.status === 'fail' ? inspection.code : undefined;
+    const hint = code === 'MTLS_REJECTED' && inspectCode !== undefined ? hintFor(inspectCode) : undefined;
+    const where = formatHostPort(failed.address, failed.port);
+    const summary =
+      code === 'MTLS_REJECTED'
+        ? `the server refused the client certificate ${refusal?.duringHandshake === false && failed.handshake?.protocol === 'TLSv1.3' ? 'right after the TLS 1.3 handshake' : refusal?.duringHandshake ? `during the ${failed.handshake?.protocol ?? 'TLS'} handshake` : 'after the handshake'} (${refusal?.signal === 'alert' ? `alert ${refusal.alert}` : (refusal?.signal ?? 'no answer')}) at ${where}`
+        : (error?.message ?? failed.failure?.message ?? `request to ${where} failed`);
+    return fail(code, summary, facts, hint);
+  },
+};

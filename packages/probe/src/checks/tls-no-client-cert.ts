@@ -1,0 +1,38 @@
+import { formatHostPort } from '../net/address.ts';
+import { type Check, fail, pass } from './check.ts';
+import { exchangeAll, exchangeFacts } from './exchange-all.ts';
+import { describeRefusal, refusalOf } from './refusal.ts';
+
+export const tlsNoClientCertCheck: Check = {
+  id: 'tls.no-client-cert',
+  needs: () => ['tls.server'],
+  async run(context) {
+    const results = await exchangeAll(context, { withRequest: true, alpn: ['http/1.1'] });
+    const perAddress = results.map((r) => {
+      const refusal = refusalOf(r);
+      return { ...exchangeFacts(r), refused: refusal !== undefined, ...(refusal ? { refusal } : {}) };
+    });
+    const details = { addresses: perAddress };
+    const accepted = results.find((r) => r.response !== undefined);
+    if (accepted?.response !== undefined) {
+      return fail(
+        'MTLS_NOT_ENFORCED',
+        `${formatHostPort(accepted.address, accepted.port)} answered ${accepted.response.status} to a request without a client certificate`,
+        details,
+      );
+    }
+    const unclear = results.find((r) => refusalOf(r) === undefined);
+    if (unclear !== undefined) {
+      return fail(
+        'MTLS_NOT_ENFORCED',
+        `${formatHostPort(unclear.address, unclear.port)} neither answered nor refused a connection without a client certificate: ${unclear.failure?.message ?? 'unknown'}`,
+        details,
+      );
+    }
+    const first = refusalOf(results[0] ?? ({} as never));
+    return pass(
+      `refused without a client certificate ${first ? describeRefusal(first) : ''}`.trim(),
+      details,
+    );
+  },
+};

@@ -1,0 +1,98 @@
+import { classifyFailure } from '@mtls-link/sdk';
+import { isProbeCode, type ProbeCode } from '../codes.ts';
+import { formatHostPort } from '../net/address.ts';
+import { classifyExchange } from '../net/exchange-failure.ts';
+import type { TlsExchangeResult } from '../net/tls-exchange.ts';
+import { type Check, fail, pass } from './check.ts';
+import { exchangeAll, exchangeFacts } from './exchange-all.ts';
+
+interface ServerVerdict {
+  readonly code?: ProbeCode;
+  readonly message?: string;
+}
+
+function judge(result: TlsExchangeResult, sni: string | undefined, timeoutMs: number): ServerVerdict {
+  const hs = result.handshake;
+  const at = formatHostPort(result.address, result.port);
+  if (hs === undefined) {
+    // Nothing from the server's certificate arrived: the handshake itself failed.
+    const error = classifyExchange(result, { servername: sni, clientCertificate: false, timeoutMs });
+    const code = error !== undefined && isProbeCode(error.code) ? error.code : 'TLS_PROTOCOL';
+    return { code, message: error?.message ?? `TLS handshake with ${at} failed` };
+  }
+  if (hs.verifyError !== undefined) {
+    const error = classifyFailure(
+      { code: hs.verifyError, message: hs.verifyError },
+      {
+        host: result.address,
+        port: result.port,
+        servername: sni,
+      },
+    );
+    const code = isProbeCode(error.code) ? error.code : 'TLS_SERVER_UNTRUSTED';
+    return { code, message: error.message };
+  }
+  if (hs.hostnameError !== undefined) {
+    return { code: 'TLS_HOSTNAME_MISMATCH', message: `at ${at}: ${hs.hostnameError}` };
+  }
+  if (hs.peerChain[0] !== undefined && hs.peerChain[0].daysLeft < 0) {
+    return {
+      code: 'TLS_SERVER_EXPIRED',
+      message: `the server certificate at ${at} expired ${hs.peerChain[0].notAfter}`,
+    };
+  }
+  return {};
+}
+
+export const tlsServerCheck: Check = {
+  id: 'tls.server',
+  needs: () => ['tcp.connect'],
+  async run(context) {
+    const identity = context.inputs.identity;
+    // Present the client certificate when there is one: under TLS 1.2 a verify-mode server aborts a
+    // handshake without one, and this check is about the server's side only.
+    const results = await exchangeAll(context, {
+      ...(identity === undefined ? {} : { identity }),
+      withRequest: false,
+      alpn: ['h2', 'http/1.1'],
+    });
+    const perAddress = results.map((r) => {
+      const hs = r.handshake;
+      const verdict = judge(r, context.sni, context.timeoutMs);
+      return {
+        ...exchangeFacts(r),
+        ...(hs === undefined
+          ? {}
+          : {
+              handshakeCompleted: hs.completed,
+              cipher: hs.cipher ?? null,
+              alpn: hs.alpn,
+              chain: hs.peerChain,
+              daysLeft: hs.peerChain[0]?.daysLeft ?? null,
+            }),
+        ...(verdict.code === undefined ? {} : { code: verdict.code }),
+        verdict,
+      };
+    });
+    const first = results[0]?.handshake;
+    const leaf = first?.peerChain[0];
+    const details = {
+      servername: context.target.servername,
+      protocol: first?.protocol ?? null,
+      cipher: first?.cipher ?? null,
+      alpn: first?.alpn ?? false,
+      daysLeft: leaf?.daysLeft ?? null,
+      notAfter: leaf?.notAfter ?? null,
+      addresses: perAddress.map(({ verdict, ...rest }) => rest),
+    };
+    const bad = perAddress.find((p) => p.verdict.code !== undefined);
+    if (bad?.verdict.code !== undefined) {
+      return fail(bad.verdict.code, bad.verdict.message ?? bad.verdict.code, details);
+    }
+    const refusedClient = results.some((r) => r.handshake?.completed === false);
+    return pass(
+      `${first?.protocol ?? 'TLS'} ${first?.cipher ?? ''}, certificate for ${context.target.servername} verifies, ${leaf?.daysLeft ?? '?'} days left${refusedClient ? ' (the handshake then refused our client certificate: see tls.client-cert)' : ''}`,
+      details,
+    );
+  },
+};

@@ -1,0 +1,135 @@
+import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
+import type { ProbeContext } from '../context.ts';
+import { type Check, fail, pass } from './check.ts';
+
+const localCredentialsNote = 'credentials come from the default AWS provider chain';
+
+// The EC2 client is large: load it only when --vpc-endpoint-id asks for it, to keep start-up fast.
+async function ec2Client(context: ProbeContext) {
+  const ec2 = await import('@aws-sdk/client-ec2');
+  const v = context.vpcEndpoint;
+  const client: EC2Client = new ec2.EC2Client({
+    region: v?.region ?? 'us-east-1',
+    ...(v?.endpoint === undefined ? {} : { endpoint: v.endpoint }),
+    maxAttempts: 2,
+  });
+  return { client, ec2 };
+}
+
+/** A rule admits TCP 443 when its protocol is tcp or all, and its port range covers 443. */
+function admits443(rule: IpPermission): boolean {
+  const protocol = rule.IpProtocol ?? '';
+  if (protocol === '-1' || protocol === 'all') return true;
+  if (protocol !== 'tcp' && protocol !== '6') return false;
+  const from = rule.FromPort ?? 0;
+  const to = rule.ToPort ?? 65535;
+  return from <= 443 && 443 <= to;
+}
+
+function sourcesOf(rule: IpPermission): string[] {
+  return [
+    ...(rule.IpRanges ?? []).map((r) => r.CidrIp ?? ''),
+    ...(rule.Ipv6Ranges ?? []).map((r) => r.CidrIpv6 ?? ''),
+    ...(rule.UserIdGroupPairs ?? []).map((g) => g.GroupId ?? ''),
+    ...(rule.PrefixListIds ?? []).map((p) => p.PrefixListId ?? ''),
+  ].filter((s) => s !== '');
+}
+
+export const vpceCheck: Check = {
+  id: 'vpce.state',
+  needs: () => ['dns.resolve'],
+  notApplicable: (context) => (context.vpcEndpoint === undefined ? 'no --vpc-endpoint-id given' : undefined),
+  async run(context) {
+    const id = context.vpcEndpoint?.id ?? '';
+    const { client, ec2 } = await ec2Client(context);
+    try {
+      const described = await client
+        .send(new ec2.DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }))
+        .catch((error: Error) => error);
+      if (described instanceof Error) {
+        return fail(
+          'VPCE_LOOKUP_FAILED',
+          `DescribeVpcEndpoints for ${id} failed: ${described.name}: ${described.message}`,
+          {
+            vpcEndpointId: id,
+            note: localCredentialsNote,
+          },
+        );
+      }
+      const vpce = described.VpcEndpoints?.[0];
+      if (vpce === undefined) {
+        return fail('VPCE_LOOKUP_FAILED', `no VPC endpoint ${id} in ${context.vpcEndpoint?.region}`, {
+          vpcEndpointId: id,
+        });
+      }
+      const state = String(vpce.State ?? 'unknown');
+      const eniIds = vpce.NetworkInterfaceIds ?? [];
+      const groupIds = (vpce.Groups ?? []).map((g) => g.GroupId ?? '').filter((g) => g !== '');
+      const [enis, groups] = await Promise.all([
+        eniIds.length === 0
+          ? Promise.resolve([])
+          : client
+              .send(new ec2.DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds }))
+              .then((r) => r.NetworkInterfaces ?? []),
+        groupIds.length === 0
+          ? Promise.resolve([])
+          : client
+              .send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: groupIds }))
+              .then((r) => r.SecurityGroups ?? []),
+      ]);
+      const eniAddresses = enis.flatMap((eni) =>
+        (eni.PrivateIpAddresses ?? [])
+          .map((a) => ({
+            address: a.PrivateIpAddress ?? '',
+            zone: eni.AvailabilityZone ?? null,
+            eni: eni.NetworkInterfaceId,
+          }))
+          .filter((a) => a.address !== ''),
+      );
+      const dnsAddresses = (context.resolution?.addresses ?? []).map((a) => a.address);
+      const eniSet = new Set(eniAddresses.map((a) => a.address));
+      const rules443 = groups.flatMap((g) =>
+        (g.IpPermissions ?? []).filter(admits443).map((r) => ({ groupId: g.GroupId, sources: sourcesOf(r) })),
+      );
+      const details = {
+        vpcEndpointId: id,
+        state,
+        serviceName: vpce.ServiceName ?? null,
+        privateDnsEnabled: vpce.PrivateDnsEnabled ?? null,
+        dnsEntries: (vpce.DnsEntries ?? []).map((d) => d.DnsName),
+        ...(vpce.LastError?.Code === undefined
+          ? {}
+          : { lastError: `${vpce.LastError.Code}: ${vpce.LastError.Message ?? ''}` }),
+        eniAddresses,
+        dnsAddresses,
+        securityGroups: groupIds,
+        rulesAdmitting443: rules443,
+      };
+      // EC2 writes states in lower camel case, the SDK's enums capitalise some: compare case-insensitively.
+      if (state.toLowerCase() !== 'available') {
+        return fail('VPCE_NOT_AVAILABLE', `VPC endpoint ${id} is ${state}, not available`, details);
+      }
+      const strangers = dnsAddresses.filter((a) => !eniSet.has(a));
+      if (strangers.length > 0 || dnsAddresses.length === 0) {
+        return fail(
+          'VPCE_DNS_MISMATCH',
+          `DNS answered ${strangers.join(', ') || 'nothing'}, which ${strangers.length === 1 ? 'is not an address' : 'are not addresses'} of ${id}'s interfaces (${[...eniSet].join(', ') || 'none'})`,
+          details,
+        );
+      }
+      if (rules443.length === 0) {
+        return fail(
+          'VPCE_SG_BLOCKS_443',
+          `no inbound rule of ${groupIds.join(', ') || 'the endpoint (no security groups)'} admits TCP 443`,
+          details,
+        );
+      }
+      return pass(
+        `${id} available, ${eniAddresses.length} interface ${eniAddresses.length === 1 ? 'address' : 'addresses'} match DNS, TCP 443 admitted from ${[...new Set(rules443.flatMap((r) => r.sources))].join(', ')}`,
+        details,
+      );
+    } finally {
+      client.destroy();
+    }
+  },
+};

@@ -1,0 +1,106 @@
+import type { Options } from 'yargs';
+import { describeIdentity, renderIdentityText } from '../describe-identity.ts';
+import { ProbeError } from '../errors.ts';
+import { loadIdentity } from '../inputs/identity.ts';
+import { pemOrBase64, readOptionFile } from '../inputs/read-file.ts';
+import { type CredentialSource, PROBE_DEFAULTS } from '../options.ts';
+import type { CliIo } from './io.ts';
+
+const source = 'Identity (a file or --secret-id):';
+
+/** `mtls-probe cert` options, declared as data; each description states its default. */
+export const CERT_OPTIONS = {
+  key: {
+    type: 'string',
+    group: source,
+    describe: 'private key PEM file when <file> holds only certificates; default: the key inside <file>',
+  },
+  passphrase: {
+    type: 'string',
+    group: source,
+    describe: 'passphrase of an encrypted key or PKCS#12 (never printed); default: none',
+  },
+  'secret-id': {
+    type: 'string',
+    group: source,
+    describe: 'read the identity from this Secrets Manager secret instead of a file; default: none',
+  },
+  'version-stage': { type: 'string', group: source, describe: 'secret version stage; default: AWSCURRENT' },
+  'secrets-endpoint': {
+    type: 'string',
+    group: source,
+    describe:
+      'Secrets Manager endpoint URL; default: AWS_ENDPOINT_URL_SECRETS_MANAGER or the regional endpoint',
+  },
+  region: { type: 'string', group: source, describe: 'AWS region; default: AWS_REGION, else us-east-1' },
+  'trust-store': {
+    type: 'string',
+    describe: 'CA bundle PEM of the ALB trust store, to judge the chain; default: none',
+  },
+  crl: {
+    type: 'string',
+    array: true,
+    describe: 'CRL file to judge revocation with (repeatable, needs --trust-store); default: none',
+  },
+  'warn-days': {
+    type: 'number',
+    default: PROBE_DEFAULTS.warnDays,
+    describe: 'warn when fewer days than this are left',
+  },
+  format: { choices: ['text', 'json'] as const, default: 'text', describe: 'output format' },
+} as const satisfies Record<string, Options>;
+
+export interface CertArgs {
+  readonly file?: string | undefined;
+  readonly key?: string | undefined;
+  readonly passphrase?: string | undefined;
+  readonly 'secret-id'?: string | undefined;
+  readonly 'version-stage'?: string | undefined;
+  readonly 'secrets-endpoint'?: string | undefined;
+  readonly region?: string | undefined;
+  readonly 'trust-store'?: string | undefined;
+  readonly crl?: readonly string[] | undefined;
+  readonly 'warn-days'?: number | undefined;
+  readonly format?: 'text' | 'json' | undefined;
+}
+
+function credentialSource(args: CertArgs): CredentialSource {
+  const passphrase = args.passphrase === undefined ? {} : { passphrase: args.passphrase };
+  if (args['secret-id'] !== undefined) {
+    if (args.file !== undefined)
+      throw new ProbeError('CONFIG_INVALID', 'give either <file> or --secret-id, not both');
+    const endpoint = args['secrets-endpoint'] ?? process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+    return {
+      kind: 'secret',
+      secretId: args['secret-id'],
+      ...(args.region === undefined ? {} : { region: args.region }),
+      ...(endpoint === undefined ? {} : { endpoint }),
+      ...(args['version-stage'] === undefined ? {} : { versionStage: args['version-stage'] }),
+      ...passphrase,
+    };
+  }
+  if (args.file === undefined) throw new ProbeError('CONFIG_INVALID', 'give <file> or --secret-id');
+  if (/\.(p12|pfx)$/i.test(args.file)) return { kind: 'pfx', pfxFile: args.file, ...passphrase };
+  return { kind: 'files', certFile: args.file, keyFile: args.key ?? args.file, ...passphrase };
+}
+
+/** `mtls-probe cert`: 0 when the ALB would accept the certificate, 1 when a finding says it would not. */
+export async function certCommand(args: CertArgs, io: CliIo): Promise<number> {
+  const identity = await loadIdentity(credentialSource(args));
+  const trustStorePem =
+    args['trust-store'] === undefined
+      ? undefined
+      : (await readOptionFile('--trust-store', args['trust-store'])).toString('utf8');
+  const crlPems = await Promise.all(
+    (args.crl ?? []).map(async (f) => pemOrBase64(await readOptionFile('--crl', f))),
+  );
+  const description = describeIdentity(identity, {
+    ...(trustStorePem === undefined ? {} : { trustStorePem }),
+    crlPems,
+    ...(args['warn-days'] === undefined ? {} : { warnDays: args['warn-days'] }),
+  });
+  io.stdout.write(
+    args.format === 'json' ? `${JSON.stringify(description, null, 2)}\n` : renderIdentityText(description),
+  );
+  return description.findings.some((f) => f.severity === 'error') ? 1 : 0;
+}

@@ -1,0 +1,52 @@
+import { writeFile } from 'node:fs/promises';
+import { runProbe } from '../engine.ts';
+import { loadInputs } from '../inputs/load-inputs.ts';
+import { renderResult, wantsColor } from '../render/index.ts';
+import { exitStatusOf } from '../result.ts';
+import { describeSummary, runLatency, watchProbe } from '../watch.ts';
+import { type CheckArgs, probeOptionsFromArgs } from './check-options.ts';
+import type { CliIo } from './io.ts';
+
+/** `mtls-probe check`: returns the exit status (the entry point sets it). */
+export async function checkCommand(args: CheckArgs, io: CliIo): Promise<number> {
+  const options = probeOptionsFromArgs(args);
+  const format = args.format ?? 'text';
+  const color = args.output === undefined && wantsColor(io.stdout, io.env);
+  const strict = args.strict ?? false;
+  const emit = async (text: string) => {
+    if (args.output === undefined) io.stdout.write(text);
+    else await writeFile(args.output, text);
+  };
+
+  if (args.watch === undefined) {
+    const result = await runProbe(options);
+    await emit(renderResult(result, format, { color }));
+    return exitStatusOf(result, strict);
+  }
+
+  const inputs = await loadInputs(options);
+  let worst = 0;
+  const outputs: string[] = [];
+  const summary = await watchProbe(options, inputs, {
+    intervalMs: args.watch * 1000,
+    ...(args.count === undefined ? {} : { count: args.count }),
+    ...(io.interrupted === undefined ? {} : { signal: io.interrupted }),
+    onRun: (result, rolling) => {
+      worst = Math.max(worst, exitStatusOf(result, strict));
+      const line =
+        format === 'text'
+          ? `#${rolling.runs} ${result.startedAt} ${result.verdict.toUpperCase().padEnd(4)} ${runLatency(result)} ms${result.checks
+              .filter((c) => c.status === 'fail')
+              .map((c) => ` ${c.id}:${c.code ?? '?'}`)
+              .join('')} | ${describeSummary(rolling)}\n`
+          : format === 'json'
+            ? `${JSON.stringify(result)}\n`
+            : renderResult(result, format);
+      outputs.push(line);
+      if (args.output === undefined) io.stdout.write(line);
+    },
+  });
+  if (args.output !== undefined) await writeFile(args.output, outputs.join(''));
+  io.stderr.write(`mtls-probe watch: ${describeSummary(summary)}\n`);
+  return worst === 1 || summary.failedRuns > 0 ? 1 : worst;
+}

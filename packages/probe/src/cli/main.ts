@@ -1,0 +1,86 @@
+import yargs, { type Argv } from 'yargs';
+import { isProbeError, ProbeError, toProbeError } from '../errors.ts';
+import { CERT_OPTIONS, type CertArgs, certCommand } from './cert-command.ts';
+import { checkCommand } from './check-command.ts';
+import { CHECK_OPTIONS, type CheckArgs } from './check-options.ts';
+import type { CliIo } from './io.ts';
+
+/** Exit status when the command could not run as asked (contract). */
+export const EXIT_USAGE = 2;
+
+function reportError(error: unknown, io: CliIo): number {
+  const e = isProbeError(error) ? error : toProbeError(error, 'mtls-probe failed');
+  // Messages name options, files and secrets; the SDK and the probe never put key bytes in them.
+  io.stderr.write(`mtls-probe: ${e.code}: ${e.message}\n  hint: ${e.hint}\n`);
+  return EXIT_USAGE;
+}
+
+/**
+ * The command line without the process: parses `argv`, runs the command, returns the exit status.
+ * Only src/cli.ts touches process.exitCode.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let status = 0;
+  const run = async (command: () => Promise<number>) => {
+    try {
+      status = await command();
+    } catch (error) {
+      status = reportError(error, io);
+    }
+  };
+  const parser: Argv = yargs([...argv])
+    .scriptName('mtls-probe')
+    .usage(
+      '$0 <command> [options]\n\nTests the mutual-TLS path to a private API and names the hop that is broken.',
+    )
+    .command(
+      'check <url>',
+      'run every check against <url> (DNS, VPC endpoint, TCP, TLS, client certificate, revocation, HTTP)',
+      (y) =>
+        y
+          .positional('url', {
+            type: 'string',
+            describe: 'https:// URL of the API (path included); required',
+          })
+          .options(CHECK_OPTIONS)
+          .example(
+            '$0 check https://api.example.com/widgets --cert client.pem --key client.key',
+            'probe with files',
+          )
+          .example(
+            '$0 check https://api.example.com/widgets --secret-id consumer/api-client --format json',
+            'probe with a secret',
+          ),
+      (args) => run(() => checkCommand(args as unknown as CheckArgs, io)),
+    )
+    .command(
+      'cert [file]',
+      'show what an identity holds (subject, issuer, serial, validity, key, EKU, chain) and its findings',
+      (y) =>
+        y
+          .positional('file', {
+            type: 'string',
+            describe: 'PEM bundle, certificate (with --key) or .p12/.pfx file; default: none',
+          })
+          .options(CERT_OPTIONS),
+      (args) => run(() => certCommand(args as unknown as CertArgs, io)),
+    )
+    .completion('completion', 'print a bash/zsh completion script (source it from your shell profile)')
+    .demandCommand(1, 'name a command: check, cert or completion')
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .version(false)
+    .wrap(Math.min(120, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      // Throwing stops yargs from running the command after a validation failure.
+      throw error ?? new ProbeError('CONFIG_INVALID', message, { hint: 'run mtls-probe <command> --help' });
+    });
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    status = reportError(error, io);
+  }
+  return status;
+}

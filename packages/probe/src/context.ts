@@ -1,0 +1,63 @@
+import type { ClientIdentity } from '@mtls-link/sdk';
+import type { ProbeError } from './errors.ts';
+import type { Resolution } from './net/resolve.ts';
+import type { ExchangeRequest, TlsExchangeResult } from './net/tls-exchange.ts';
+import type { CheckResult, ProbeTarget } from './result.ts';
+
+/** A CRL as obtained for this run: its text, or why it could not be fetched. */
+export interface CrlInput {
+  /** The location given (file path, s3:// or https:// URL, or a trust store's revocation id). */
+  readonly source: string;
+  readonly pem?: string;
+  readonly error?: string;
+}
+
+/** The trust store the ALB enforces, from `--trust-store` or read live through `--trust-store-arn`. */
+export interface TrustStoreInput {
+  readonly source: string;
+  readonly pem: string;
+  readonly caCount: number;
+  /** Revocation lists attached to the live trust store (ARN source only). */
+  readonly revocationIds?: readonly string[];
+}
+
+/** Everything read before the checks run; a read failure stops the run with exit status 2. */
+export interface ProbeInputs {
+  readonly identity?: ClientIdentity;
+  /** Credentials that parse but cannot form an identity (the key belongs to no certificate): a finding. */
+  readonly identityProblem?: ProbeError;
+  readonly revokedIdentity?: ClientIdentity;
+  /** PEM CAs for the server certificate; undefined = Node's system roots. */
+  readonly serverCa?: readonly string[];
+  readonly trustStore?: TrustStoreInput;
+  readonly crls: readonly CrlInput[];
+}
+
+export interface DialTarget {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** What checks share during one run. Later checks read what earlier ones found. */
+export interface ProbeContext {
+  readonly target: ProbeTarget & { readonly path: string; readonly hostHeader: string };
+  readonly inputs: ProbeInputs;
+  readonly request: ExchangeRequest;
+  readonly timeoutMs: number;
+  readonly now: Date;
+  readonly expectStatus: number;
+  readonly warnDays: number;
+  readonly allowPublic: boolean;
+  readonly resolver: { host: string; port: number } | undefined;
+  readonly connectTo: DialTarget | undefined;
+  readonly vpcEndpoint?: { readonly id: string; readonly endpoint?: string; readonly region: string };
+  /** SNI: the servername option or the URL host; undefined when that is an IP literal. */
+  readonly sni: string | undefined;
+  readonly results: Map<string, CheckResult>;
+  resolution?: Resolution;
+  /** How long resolving the URL host took (the `dns` latency phase). */
+  dnsMs?: number;
+  dialTargets?: readonly DialTarget[];
+  /** The exchanges of tls.client-cert, one per dial target, reused by http.response. */
+  clientExchanges?: readonly TlsExchangeResult[];
+}

@@ -1,0 +1,108 @@
+import type { X509Certificate } from 'node:crypto';
+import { type ClientIdentity, type IdentityInspection, inspectIdentity } from '@mtls-link/sdk';
+
+const ekuNames: Readonly<Record<string, string>> = {
+  '1.3.6.1.5.5.7.3.1': 'serverAuth',
+  '1.3.6.1.5.5.7.3.2': 'clientAuth',
+  '1.3.6.1.5.5.7.3.3': 'codeSigning',
+  '1.3.6.1.5.5.7.3.4': 'emailProtection',
+  '1.3.6.1.5.5.7.3.8': 'timeStamping',
+  '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
+};
+
+/** ISO time without milliseconds, as the ALB writes validity in X-Amzn-Mtls-Clientcert-Validity. */
+const albTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** What `mtls-probe cert` prints: the identity's public facts and its findings. No key material. */
+export interface IdentityDescription {
+  readonly source: string;
+  readonly version?: string;
+  readonly subject: string;
+  readonly issuer: string;
+  /** As the ALB sends it in X-Amzn-Mtls-Clientcert-Serial-Number: upper-case hex, no colons. */
+  readonly serial: string;
+  readonly fingerprint256: string;
+  /** As the ALB sends it in X-Amzn-Mtls-Clientcert-Validity. */
+  readonly validity: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly daysLeft: number;
+  readonly key: { readonly type: string; readonly bits?: number; readonly curve?: string };
+  readonly extendedKeyUsage: readonly string[];
+  readonly chain: readonly { subject: string; issuer: string; notAfter: string }[];
+  readonly predictedAlbStatus: IdentityInspection['predictedAlbStatus'];
+  readonly findings: readonly { code: string; severity: 'error' | 'warning'; message: string }[];
+}
+
+function ekuOf(cert: X509Certificate): string[] {
+  // node:crypto names the extended key usage OIDs `keyUsage`; undefined means no EKU extension.
+  const oids = (cert as unknown as { keyUsage?: string[] }).keyUsage;
+  return oids === undefined ? ['(no EKU extension: any purpose)'] : oids.map((oid) => ekuNames[oid] ?? oid);
+}
+
+export function describeIdentity(
+  identity: ClientIdentity,
+  options: { trustStorePem?: string; crlPems?: readonly string[]; now?: Date; warnDays?: number } = {},
+): IdentityDescription {
+  const inspection = inspectIdentity(identity, {
+    ...(options.trustStorePem === undefined ? {} : { trustStorePem: options.trustStorePem }),
+    ...(options.crlPems === undefined || options.crlPems.length === 0 ? {} : { crlPems: options.crlPems }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.warnDays === undefined ? {} : { warnDays: options.warnDays }),
+  });
+  return {
+    source: identity.source,
+    ...(identity.version === undefined ? {} : { version: identity.version }),
+    subject: identity.subject,
+    issuer: identity.issuer,
+    serial: identity.serialHex,
+    fingerprint256: identity.fingerprint256,
+    validity: `NotBefore=${albTime(identity.notBefore)};NotAfter=${albTime(identity.notAfter)}`,
+    notBefore: identity.notBefore.toISOString(),
+    notAfter: identity.notAfter.toISOString(),
+    daysLeft: Math.round(inspection.daysLeft * 10) / 10,
+    key: {
+      type: identity.keyType,
+      ...(identity.keyBits === undefined ? {} : { bits: identity.keyBits }),
+      ...(identity.curve === undefined ? {} : { curve: identity.curve }),
+    },
+    extendedKeyUsage: ekuOf(identity.leaf),
+    chain: identity.chain.map((c) => ({
+      subject: c.subject.replaceAll('\n', ', '),
+      issuer: c.issuer.replaceAll('\n', ', '),
+      notAfter: new Date(c.validTo).toISOString(),
+    })),
+    predictedAlbStatus: inspection.predictedAlbStatus,
+    findings: inspection.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
+  };
+}
+
+export function renderIdentityText(d: IdentityDescription): string {
+  const rows: [string, string][] = [
+    ['source', `${d.source}${d.version === undefined ? '' : ` (version ${d.version})`}`],
+    ['subject', d.subject],
+    ['issuer', d.issuer],
+    ['serial', `${d.serial}  (X-Amzn-Mtls-Clientcert-Serial-Number)`],
+    ['validity', `${d.validity}  (${d.daysLeft} days left)`],
+    [
+      'key',
+      `${d.key.type.toUpperCase()}${d.key.bits === undefined ? '' : ` ${d.key.bits}`}${d.key.curve === undefined ? '' : ` ${d.key.curve}`}`,
+    ],
+    ['EKU', d.extendedKeyUsage.join(', ')],
+    ['sha256', d.fingerprint256],
+    ...d.chain.map((c, i): [string, string] => [
+      i === 0 ? 'chain' : '',
+      `${i + 1}. ${c.subject} (issuer ${c.issuer}, until ${c.notAfter})`,
+    ]),
+    ['ALB verdict', `tls_verify_status would be ${d.predictedAlbStatus}`],
+    ...(d.findings.length === 0
+      ? [['findings', 'none'] as [string, string]]
+      : d.findings.map((f, i): [string, string] => [
+          i === 0 ? 'findings' : '',
+          `${f.severity} ${f.code}: ${f.message}`,
+        ])),
+  ];
+  if (d.chain.length === 0) rows.splice(8, 0, ['chain', '(leaf only)']);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
+}

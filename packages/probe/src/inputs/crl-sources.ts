@@ -1,0 +1,57 @@
+import type { CrlInput } from '../context.ts';
+import { pemOrBase64, readOptionFile } from './read-file.ts';
+
+export interface CrlSourceOptions {
+  readonly s3Endpoint?: string;
+  readonly region: string;
+  readonly timeoutMs: number;
+}
+
+/** Fetches a URL (a pre-signed S3 location or an https CRL distribution point) as bytes. */
+export async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`HTTP ${response.status} from ${new URL(url).host}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function fromS3(location: string, options: CrlSourceOptions): Promise<Uint8Array> {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
+  if (!match?.[1] || !match[2]) throw new Error('expected s3://bucket/key');
+  const { GetObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    region: options.region,
+    maxAttempts: 2,
+    ...(options.s3Endpoint === undefined ? {} : { endpoint: options.s3Endpoint, forcePathStyle: true }),
+  });
+  try {
+    const output = await client.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }), {
+      abortSignal: AbortSignal.timeout(options.timeoutMs),
+    });
+    if (output.Body === undefined) throw new Error('empty object');
+    return await output.Body.transformToByteArray();
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Obtains one CRL. A file that cannot be read stops the run (exit 2: a bad option); a remote
+ * location that cannot be fetched is a finding of revocation.crl (CRL_UNAVAILABLE).
+ */
+export async function loadCrl(location: string, options: CrlSourceOptions): Promise<CrlInput> {
+  const remote =
+    location.startsWith('s3://') || location.startsWith('https://') || location.startsWith('http://');
+  if (!remote) return { source: location, pem: pemOrBase64(await readOptionFile('--crl', location)) };
+  try {
+    const bytes = location.startsWith('s3://')
+      ? await fromS3(location, options)
+      : await fetchBytes(location, options.timeoutMs);
+    return { source: location, pem: pemOrBase64(bytes) };
+  } catch (error) {
+    const e = error as Error;
+    return {
+      source: location,
+      error: `cannot fetch: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`,
+    };
+  }
+}

@@ -1,0 +1,118 @@
+import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  type ClientIdentity,
+  fromSecretsManager,
+  isMtlsLinkError,
+  readIdentity,
+  readIdentityParts,
+} from '@mtls-link/sdk';
+import { toProbeError } from '../errors.ts';
+import type { CredentialSource } from '../options.ts';
+import { readOptionFile } from './read-file.ts';
+
+// The probe reports a certificate that parses but breaks ALB rules (expired, wrong EKU, key mismatch)
+// as findings, so it reads identities without the SDK's validation; inspectIdentity judges them.
+const lenient = { validate: false } as const;
+
+export async function identityFromFiles(
+  certFile: string,
+  keyFile: string,
+  passphrase: string | undefined,
+  options: { certOption: string; keyOption: string },
+): Promise<ClientIdentity> {
+  const [cert, key] = await Promise.all([
+    readOptionFile(options.certOption, certFile),
+    readOptionFile(options.keyOption, keyFile),
+  ]);
+  try {
+    return readIdentityParts(
+      [
+        { field: certFile, role: 'cert', text: cert.toString('utf8') },
+        { field: keyFile, role: 'key', text: key.toString('utf8') },
+      ],
+      { source: `file:${certFile}`, passphrase, version: undefined },
+      lenient,
+    );
+  } catch (error) {
+    throw toProbeError(error, `${options.certOption}/${options.keyOption}: cannot read the identity`);
+  }
+}
+
+async function identityFromPfx(pfxFile: string, passphrase: string | undefined): Promise<ClientIdentity> {
+  const bytes = await readOptionFile('--pfx', pfxFile);
+  try {
+    return readIdentityParts(
+      [{ field: pfxFile, role: 'pfx', bytes: new Uint8Array(bytes) }],
+      { source: `file:${pfxFile}`, passphrase, version: undefined },
+      lenient,
+    );
+  } catch (error) {
+    throw toProbeError(error, `--pfx: cannot read the identity`);
+  }
+}
+
+/**
+ * Reads the identity through the SDK's own Secrets Manager source (same error codes as the client).
+ * The client is wrapped to keep the raw answer: when the SDK refuses the certificate on ALB grounds,
+ * the probe re-reads that same answer leniently and reports the refusal as a finding.
+ */
+async function identityFromSecret(
+  source: Extract<CredentialSource, { kind: 'secret' }>,
+): Promise<ClientIdentity> {
+  const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+  const real = new SecretsManagerClient({
+    ...(source.region === undefined ? {} : { region: source.region }),
+    ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
+    maxAttempts: 2,
+  });
+  let last: GetSecretValueCommandOutput | undefined;
+  const capturing = {
+    send: async (command: Parameters<SecretsManagerClient['send']>[0]) => {
+      const output = (await real.send(command as never)) as GetSecretValueCommandOutput;
+      last = output;
+      return output;
+    },
+  } as unknown as SecretsManagerClient;
+  const provider = fromSecretsManager({
+    secretId: source.secretId,
+    client: capturing,
+    ...(source.versionStage === undefined ? {} : { versionStage: source.versionStage }),
+    ...(source.passphrase === undefined ? {} : { passphrase: source.passphrase }),
+  });
+  try {
+    return await provider.current();
+  } catch (error) {
+    const output = last;
+    if (isMtlsLinkError(error) && error.code.startsWith('CLIENT_CERT_') && output !== undefined) {
+      return readIdentity(
+        {
+          ...(output.SecretString === undefined ? {} : { secretString: output.SecretString }),
+          ...(output.SecretBinary === undefined ? {} : { secretBinary: output.SecretBinary }),
+          ...(source.passphrase === undefined ? {} : { passphrase: source.passphrase }),
+          source: `secretsmanager:${source.secretId}@${source.versionStage ?? 'AWSCURRENT'}`,
+          ...(output.VersionId === undefined ? {} : { version: output.VersionId }),
+        },
+        lenient,
+      );
+    }
+    throw toProbeError(error, `--secret-id ${source.secretId}: cannot read the identity`);
+  } finally {
+    provider.close();
+    real.destroy();
+  }
+}
+
+/** Reads the client identity from the chosen source; a ProbeError (exit 2) when it cannot be read at all. */
+export async function loadIdentity(source: CredentialSource): Promise<ClientIdentity> {
+  switch (source.kind) {
+    case 'files':
+      return identityFromFiles(source.certFile, source.keyFile, source.passphrase, {
+        certOption: '--cert',
+        keyOption: '--key',
+      });
+    case 'pfx':
+      return identityFromPfx(source.pfxFile, source.passphrase);
+    case 'secret':
+      return identityFromSecret(source);
+  }
+}

@@ -1,0 +1,330 @@
+import { X509Certificate } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import {
+  checkServerIdentity,
+  type DetailedPeerCertificate,
+  type TLSSocket,
+  connect as tlsConnect,
+} from 'node:tls';
+import { type HttpResponse, HttpResponseReader } from './http-response.ts';
+
+/** The PEM a TLS connection presents; never reported. */
+export interface ExchangeIdentity {
+  readonly certPem: string;
+  readonly chainPem: string;
+  readonly keyPem: string;
+}
+
+export interface ExchangeRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Host header value: the URL's host (and port when not 443), whatever address is dialled. */
+  readonly hostHeader: string;
+  readonly headers: readonly (readonly [string, string])[];
+}
+
+export interface TlsExchangeOptions {
+  /** The address dialled (one resolved address, or the --connect-to target). */
+  readonly address: string;
+  readonly port: number;
+  /** SNI; omitted for IP literals, as TLS forbids them in SNI. */
+  readonly servername: string | undefined;
+  /** The name the server certificate must cover. */
+  readonly verifyName: string;
+  /** Trusted CAs for the server; undefined means Node's system roots. */
+  readonly ca: readonly string[] | undefined;
+  readonly identity?: ExchangeIdentity;
+  readonly alpn: readonly string[];
+  readonly request?: ExchangeRequest;
+  /** Deadline for each step: TCP connect, TLS handshake, first response byte, rest of the body. */
+  readonly timeoutMs: number;
+}
+
+export interface PeerCertificateSummary {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly serialNumber: string;
+  readonly notAfter: string;
+  readonly daysLeft: number;
+}
+
+export interface HandshakeFacts {
+  /** Whether the handshake completed (under TLS 1.2 a refused client certificate aborts it). */
+  readonly completed: boolean;
+  readonly protocol: string | null;
+  readonly cipher: string | undefined;
+  readonly alpn: string | false;
+  /** Leaf first, as the server sent it. */
+  readonly peerChain: readonly PeerCertificateSummary[];
+  /** OpenSSL's verdict on the server chain (e.g. CERT_HAS_EXPIRED); undefined when it verified. */
+  readonly verifyError: string | undefined;
+  /** Why the certificate does not cover `verifyName`; undefined when it does. */
+  readonly hostnameError: string | undefined;
+}
+
+export type ExchangeStage = 'tcp' | 'tls' | 'response';
+export type FailureSignal = 'alert' | 'reset' | 'close' | 'timeout' | 'error';
+
+export interface ExchangeFailure {
+  readonly stage: ExchangeStage;
+  readonly signal: FailureSignal;
+  /** Node's error code (ECONNREFUSED, ERR_SSL_…). */
+  readonly errno?: string;
+  /** TLS alert name in RFC 8446 spelling, when the peer sent one. */
+  readonly alert?: string;
+  readonly message: string;
+  /** The TLS handshake had completed when it failed (the TLS 1.3 client-certificate case). */
+  readonly afterHandshake: boolean;
+  /** Some response bytes had arrived. */
+  readonly responseStarted: boolean;
+}
+
+export interface TlsExchangeResult {
+  readonly address: string;
+  readonly port: number;
+  readonly timings: {
+    readonly connectMs?: number;
+    readonly tlsMs?: number;
+    readonly firstByteMs?: number;
+    readonly totalMs: number;
+  };
+  readonly handshake?: HandshakeFacts;
+  readonly response?: HttpResponse;
+  readonly failure?: ExchangeFailure;
+}
+
+const alertCode = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z0-9_]+)$/;
+
+function failureOf(
+  error: NodeJS.ErrnoException,
+  stage: ExchangeStage,
+  afterHandshake: boolean,
+  started: boolean,
+) {
+  const errno = error.code;
+  const alert = errno === undefined ? undefined : alertCode.exec(errno)?.[1]?.toLowerCase();
+  const signal: FailureSignal =
+    alert !== undefined ? 'alert' : errno === 'ECONNRESET' || errno === 'EPIPE' ? 'reset' : 'error';
+  return {
+    stage,
+    signal,
+    ...(errno === undefined ? {} : { errno }),
+    ...(alert === undefined ? {} : { alert }),
+    message: error.message.split('\n')[0] ?? error.message,
+    afterHandshake,
+    responseStarted: started,
+  } satisfies ExchangeFailure;
+}
+
+function summarise(cert: DetailedPeerCertificate, now: number): PeerCertificateSummary {
+  const x509 = new X509Certificate(cert.raw);
+  const notAfter = new Date(x509.validTo);
+  return {
+    subject: x509.subject.split('\n').join(', '),
+    issuer: x509.issuer.split('\n').join(', '),
+    serialNumber: x509.serialNumber.toUpperCase(),
+    notAfter: notAfter.toISOString(),
+    daysLeft: Math.round(((notAfter.getTime() - now) / 86_400_000) * 10) / 10,
+  };
+}
+
+function peerChainOf(socket: TLSSocket): { leaf?: DetailedPeerCertificate; chain: PeerCertificateSummary[] } {
+  const leaf = socket.getPeerCertificate(true);
+  if (leaf === null || leaf === undefined || leaf.raw === undefined) return { chain: [] };
+  const chain: PeerCertificateSummary[] = [];
+  const seen = new Set<string>();
+  const now = Date.now();
+  for (
+    let cert: DetailedPeerCertificate | undefined = leaf;
+    cert?.raw !== undefined;
+    cert = cert.issuerCertificate
+  ) {
+    if (seen.has(cert.fingerprint256)) break;
+    seen.add(cert.fingerprint256);
+    chain.push(summarise(cert, now));
+  }
+  return { leaf, chain };
+}
+
+// Node only exposes OpenSSL's verdict on the server chain after a completed handshake
+// (authorizationError). Under TLS 1.2 a refused client certificate aborts the handshake, yet the
+// server's chain was received and verified before that: read the verdict from the handle directly.
+function pendingVerifyError(socket: TLSSocket): string | undefined {
+  const handle = (
+    socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } }
+  )._handle;
+  const error = handle?.verifyError?.();
+  return error ? (error.code ?? error.message) : undefined;
+}
+
+function handshakeFacts(
+  socket: TLSSocket,
+  completed: boolean,
+  verifyName: string,
+): HandshakeFacts | undefined {
+  const { leaf, chain } = peerChainOf(socket);
+  if (!completed && leaf === undefined) return undefined;
+  const verifyError = completed
+    ? (socket.authorizationError as unknown as string | null) || undefined
+    : pendingVerifyError(socket);
+  const hostnameError = leaf === undefined ? undefined : checkServerIdentity(verifyName, leaf)?.message;
+  return {
+    completed,
+    protocol: socket.getProtocol(),
+    cipher: socket.getCipher()?.standardName,
+    alpn: socket.alpnProtocol ?? false,
+    peerChain: chain,
+    verifyError,
+    hostnameError,
+  };
+}
+
+function requestText(request: ExchangeRequest): string {
+  const lines = [`${request.method} ${request.path} HTTP/1.1`, `Host: ${request.hostHeader}`];
+  const names = new Set(request.headers.map(([name]) => name.toLowerCase()));
+  if (!names.has('user-agent')) lines.push('User-Agent: mtls-probe/0.1');
+  if (!names.has('accept')) lines.push('Accept: */*');
+  if (!['GET', 'HEAD'].includes(request.method) && !names.has('content-length'))
+    lines.push('Content-Length: 0');
+  for (const [name, value] of request.headers) lines.push(`${name}: ${value}`);
+  lines.push('Connection: close');
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+const stepNames: Record<ExchangeStage, string> = {
+  tcp: 'TCP connect',
+  tls: 'TLS handshake',
+  response: 'response',
+};
+
+/**
+ * One fresh connection: TCP, TLS, and optionally one HTTP/1.1 request, each step under its own
+ * deadline. Never throws: it reports how far it got and how it ended, including how a server said no
+ * (alert, reset, or close before any response byte), so that checks can tell the hops apart.
+ * The socket is destroyed at the deadline, so a server that delays its close cannot hold the probe.
+ */
+export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeResult> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const since = (t: number) => Math.round((performance.now() - t) * 10) / 10;
+    const timings: { connectMs?: number; tlsMs?: number; firstByteMs?: number } = {};
+    const reader = new HttpResponseReader();
+    let stage: ExchangeStage = 'tcp';
+    let stageStart = start;
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    let handshake: HandshakeFacts | undefined;
+    let secure: TLSSocket | undefined;
+    let handshakeDone = false;
+    let responseStarted = false;
+
+    const finish = (end: { response?: HttpResponse; failure?: ExchangeFailure }) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      secure?.destroy();
+      tcp.destroy();
+      resolve({
+        address: options.address,
+        port: options.port,
+        timings: { ...timings, totalMs: since(start) },
+        ...(handshake === undefined ? {} : { handshake }),
+        ...end,
+      });
+    };
+    const fail = (failure: ExchangeFailure) => finish({ failure });
+    const arm = (next: ExchangeStage) => {
+      clearTimeout(timer);
+      stage = next;
+      stageStart = performance.now();
+      timer = setTimeout(() => {
+        if (secure && handshake === undefined) handshake = handshakeFacts(secure, false, options.verifyName);
+        fail({
+          stage,
+          signal: 'timeout',
+          message: `${stepNames[stage]} did not complete within ${options.timeoutMs} ms`,
+          afterHandshake: handshakeDone,
+          responseStarted,
+        });
+      }, options.timeoutMs);
+    };
+
+    const tcp = tcpConnect({ host: options.address, port: options.port });
+    arm('tcp');
+    tcp.on('error', (error) => fail(failureOf(error, stage, handshakeDone, responseStarted)));
+    tcp.once('connect', () => {
+      timings.connectMs = since(stageStart);
+      arm('tls');
+      const identity = options.identity;
+      const socket = tlsConnect({
+        socket: tcp,
+        ...(options.servername === undefined ? {} : { servername: options.servername }),
+        ...(options.ca === undefined ? {} : { ca: [...options.ca] }),
+        ...(identity === undefined
+          ? {}
+          : { cert: identity.certPem + identity.chainPem, key: identity.keyPem }),
+        // The probe judges the server chain itself, so that it can report every problem, not just the first.
+        rejectUnauthorized: false,
+        ALPNProtocols: [...options.alpn],
+        minVersion: 'TLSv1.2',
+      });
+      secure = socket;
+      socket.on('secureConnect', () => {
+        timings.tlsMs = since(stageStart);
+        handshakeDone = true;
+        handshake = handshakeFacts(socket, true, options.verifyName);
+        if (options.request === undefined) {
+          finish({});
+          return;
+        }
+        arm('response');
+        socket.write(requestText(options.request));
+      });
+      socket.on('data', (chunk: Buffer) => {
+        if (!responseStarted) {
+          responseStarted = true;
+          timings.firstByteMs = since(stageStart);
+          arm('response');
+        }
+        try {
+          const response = reader.push(chunk);
+          if (response) finish({ response });
+        } catch (error) {
+          fail({
+            stage: 'response',
+            signal: 'error',
+            message: (error as Error).message,
+            afterHandshake: true,
+            responseStarted,
+          });
+        }
+      });
+      socket.on('end', () => {
+        const response = reader.end();
+        if (response) finish({ response });
+        else
+          fail({
+            stage,
+            signal: 'close',
+            message: `the server closed the connection during the ${stepNames[stage]}`,
+            afterHandshake: handshakeDone,
+            responseStarted,
+          });
+      });
+      socket.on('close', () =>
+        fail({
+          stage,
+          signal: 'close',
+          message: `the connection closed during the ${stepNames[stage]}`,
+          afterHandshake: handshakeDone,
+          responseStarted,
+        }),
+      );
+      socket.on('error', (error) => {
+        if (handshake === undefined) handshake = handshakeFacts(socket, false, options.verifyName);
+        fail(failureOf(error, stage, handshakeDone, responseStarted));
+      });
+    });
+  });
+}
