@@ -125,6 +125,15 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     const ms = context.timeouts?.connect;
     const after = ms === undefined ? '' : ` after ${ms} ms`;
+    // The client sent its certificate and the server never finished the handshake: a TLS 1.2 server
+    // that judged the certificate and is holding the connection before it says no.
+    if (
+      context.serverHelloSeen === true &&
+      context.handshakeComplete === false &&
+      context.clientCertificate === true
+    ) {
+      return rejected('silence', context.tlsProtocol, undefined, 'connect');
+    }
     if (context.tcpConnected === false) {
       return new ConnectionError(
         'TCP_TIMEOUT',
@@ -188,7 +197,7 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
 
   // Timeouts and aborts.
   if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-    if (refusedWithoutAnswer()) return rejected('silence', context.tlsProtocol, undefined);
+    if (refusedWithoutAnswer()) return rejected('silence', context.tlsProtocol, undefined, 'headers');
     const ms = context.timeouts?.headers;
     return new TimeoutError(
       'TIMEOUT_HEADERS',
@@ -204,7 +213,13 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
       opts({ timeout: 'body', timeoutMs: ms }),
     );
   }
-  if (code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR' || inner.name === 'AbortError') {
+  if (
+    context.aborted === true ||
+    context.totalTimedOut === true ||
+    code === 'UND_ERR_ABORTED' ||
+    code === 'ABORT_ERR' ||
+    inner.name === 'AbortError'
+  ) {
     if (context.totalTimedOut === true) {
       const ms = context.timeouts?.total;
       return new TimeoutError(
@@ -255,12 +270,18 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
     );
   }
 
-  function rejected(signal: RefusalSignal, protocol: string | undefined, alertName: string | undefined) {
+  function rejected(
+    signal: RefusalSignal,
+    protocol: string | undefined,
+    alertName: string | undefined,
+    timeout?: 'connect' | 'headers',
+  ) {
+    const timeoutMs = timeout === undefined ? undefined : context.timeouts?.[timeout];
     const how =
       signal === 'alert'
         ? `with the alert ${alertName}`
         : signal === 'silence'
-          ? `by silence: no response byte within the headers timeout (${context.timeouts?.headers ?? '?'} ms) on a fresh connection (raise timeouts.headers if the server is only slow)`
+          ? `by silence: nothing from the server within the ${timeout} timeout (${timeoutMs ?? '?'} ms) after the client sent its certificate (raise timeouts.${timeout} if the server is only slow)`
           : signal === 'reset'
             ? 'by resetting the connection before any response byte'
             : 'by closing the connection before any response byte';
@@ -277,7 +298,7 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
         signal,
         ...(protocol === undefined ? {} : { protocol }),
         ...(alertName === undefined ? {} : { alert: alertName }),
-        ...(signal === 'silence' ? { timeout: 'headers', timeoutMs: context.timeouts?.headers } : {}),
+        ...(timeout === undefined ? {} : { timeout, timeoutMs }),
       }),
     );
   }

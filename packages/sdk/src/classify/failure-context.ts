@@ -34,6 +34,8 @@ export interface FailureContext {
         readonly total?: number | undefined;
       }
     | undefined;
+  /** The caller's AbortSignal had fired (whatever reason it carried). */
+  readonly aborted?: boolean | undefined;
   /** The request was aborted because the client's total deadline fired (not the caller's signal). */
   readonly totalTimedOut?: boolean | undefined;
 }

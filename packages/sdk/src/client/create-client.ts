@@ -266,7 +266,7 @@ class MtlsClient {
           retryAfterMs = parseRetryAfter(response.headers['retry-after']);
         } catch (cause) {
           if (isPoolClosedRace(cause) && transport.pool !== pool && !transport.closed) continue;
-          error = this.#classify(cause, method, url, request.timeouts, totalTimedOut);
+          error = this.#classify(cause, method, url, request.timeouts, totalTimedOut, signal);
         }
 
         if (error.code === 'MTLS_REJECTED' && !transport.closed) {
@@ -298,7 +298,7 @@ class MtlsClient {
             try {
               await sleep(delayMs, signal);
             } catch (cause) {
-              throw this.#classify(cause, method, url, request.timeouts, totalTimedOut);
+              throw this.#classify(cause, method, url, request.timeouts, totalTimedOut, signal);
             }
             continue;
           }
@@ -322,6 +322,7 @@ class MtlsClient {
     url: string,
     timeouts: RequestTimeouts | undefined,
     totalTimedOut: boolean,
+    signal: AbortSignal | undefined,
   ): MtlsLinkError {
     const options = this.#options;
     const facts = connectionFactsOf(cause);
@@ -338,6 +339,7 @@ class MtlsClient {
         total: timeouts?.total ?? options.totalTimeoutMs,
       },
       totalTimedOut,
+      aborted: signal?.aborted === true,
       ...facts,
     });
   }
