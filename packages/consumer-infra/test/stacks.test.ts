@@ -1,0 +1,240 @@
+import { type App, type Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+import { describe, expect, test } from 'vitest';
+import {
+  CANARY_ENVIRONMENT,
+  ConsumerStack,
+  type ConsumerStackProps,
+  ProducerStack,
+  type ProducerStackProps,
+} from '../src/index.ts';
+import {
+  availabilityZones,
+  certificateArn,
+  consumerAccount,
+  endpointServiceName,
+  nagFindings,
+  newApp,
+  producerAccount,
+  region,
+  stubCanaryCode,
+} from './fixtures.ts';
+
+function producer(props: Partial<ProducerStackProps> = {}, app: App = newApp()) {
+  return new ProducerStack(app, 'Producer', {
+    env: { account: producerAccount, region },
+    vpc: { kind: 'create', cidr: '10.10.0.0/16', availabilityZones },
+    apiDomainName: 'api.example.com',
+    apiCertificateArn: certificateArn,
+    trustStoreBucketName: 'producer-trust-store',
+    caBundleKey: 'trust-store/ca-bundle.pem',
+    crlKeys: ['trust-store/intermediate.crl'],
+    allowedPrincipals: [`arn:aws:iam::${consumerAccount}:root`],
+    ...props,
+  });
+}
+
+function consumer(props: Partial<ConsumerStackProps> = {}, app: App = newApp()) {
+  return new ConsumerStack(app, 'Consumer', {
+    env: { account: consumerAccount, region },
+    vpc: { kind: 'create', cidr: '10.20.0.0/16', availabilityZones },
+    endpointServiceName,
+    apiDomainName: 'api.example.com',
+    canary: { code: stubCanaryCode(), crl: { bucketName: 'producer-crls', key: 'intermediate.crl' } },
+    ...props,
+  });
+}
+
+const importedVpc = {
+  kind: 'import',
+  vpcId: 'vpc-0123456789abcdef0',
+  vpcCidrBlock: '10.40.0.0/16',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+  privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
+} as const;
+
+function acknowledgements(scope: IConstruct): { path: string; id: string; reason: string }[] {
+  return scope.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) =>
+        // CDK files ids without a known plugin prefix under "Annotation::"; cdk-nag matches either.
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+          path: c.node.path,
+          id: id.replace(/^Annotation::/, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag AwsSolutions on every stack', () => {
+  const variants: [string, () => Stack][] = [
+    ['producer', () => producer()],
+    [
+      'producer, imported VPC, no CRLs',
+      () =>
+        producer({
+          vpc: {
+            ...importedVpc,
+            privateSubnetIds: [...importedVpc.privateSubnetIds],
+            availabilityZones: [...importedVpc.availabilityZones],
+          },
+          crlKeys: [],
+        }),
+    ],
+    ['consumer, hosted zone, canary per AZ', () => consumer()],
+    [
+      'consumer, endpoint-service DNS, one canary',
+      () => consumer({ privateDns: 'endpoint-service', canary: { code: stubCanaryCode(), perAz: false } }),
+    ],
+    [
+      'consumer, imported VPC and secret, no DNS',
+      () =>
+        consumer({
+          vpc: {
+            ...importedVpc,
+            privateSubnetIds: [...importedVpc.privateSubnetIds],
+            availabilityZones: [...importedVpc.availabilityZones],
+          },
+          privateDns: 'none',
+          secret: {
+            kind: 'import',
+            secretArn: `arn:aws:secretsmanager:${region}:${consumerAccount}:secret:client-AbCdEf`,
+            encryptionKeyArn: `arn:aws:kms:${region}:${consumerAccount}:key/11111111-2222-3333-4444-555555555555`,
+          },
+          consumerRoleArns: [`arn:aws:iam::${consumerAccount}:role/orders-service`],
+        }),
+    ],
+    ['consumer without canary', () => consumer({ canary: false })],
+  ];
+  test.each(variants)('%s: zero unacknowledged findings', (_name, make) => {
+    expect(nagFindings(make())).toEqual([]);
+  });
+
+  test('the check does report what is not acknowledged', () => {
+    const stack = consumer({ canary: false });
+    new s3.Bucket(stack, 'CarelessBucket');
+    const rules = nagFindings(stack).map((f) => f.rule);
+    expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']));
+  });
+
+  test('every acknowledgement names one rule and gives a specific reason', () => {
+    const app = newApp();
+    producer({}, app);
+    consumer({}, app);
+    // CDK itself acknowledges a CloudFormation-Validate warning about literal AZs; ours are cdk-nag's.
+    const acks = acknowledgements(app).filter((a) => !a.id.startsWith('CloudFormation-Validate::'));
+    expect(acks.length).toBeGreaterThanOrEqual(8);
+    for (const ack of acks) {
+      expect(ack.id).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+      expect(ack.reason.length, `${ack.path} ${ack.id}`).toBeGreaterThan(60);
+    }
+    // No blanket acknowledgement at stack level: each sits on the construct it concerns.
+    expect(acks.filter((a) => a.path === 'Producer' || a.path === 'Consumer')).toEqual([]);
+    expect(new Set(acks.map((a) => a.id.replace(/\[.*$/, '')))).toEqual(
+      new Set([
+        'AwsSolutions-APIG3',
+        'AwsSolutions-APIG4',
+        'AwsSolutions-COG4',
+        'AwsSolutions-IAM4',
+        'AwsSolutions-IAM5',
+        'AwsSolutions-S1',
+        'AwsSolutions-SMG4',
+      ]),
+    );
+  });
+});
+
+describe('ConsumerStack', () => {
+  test('its VPC reaches Secrets Manager and S3 through endpoints (no NAT) and logs flows', () => {
+    const template = Template.fromStack(consumer());
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: `com.amazonaws.${region}.secretsmanager`,
+      PrivateDnsEnabled: true,
+    });
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] },
+      VpcEndpointType: 'Gateway',
+    });
+    template.resourceCountIs('AWS::EC2::FlowLog', 1);
+  });
+
+  test('the endpoint admits 443 from the given CIDRs and the canary, nothing else', () => {
+    const stack = consumer({ allowedPeerCidrs: ['10.20.5.0/24'] });
+    const template = Template.fromStack(stack);
+    const [groupId, group] =
+      Object.entries(template.findResources('AWS::EC2::SecurityGroup')).find(([id]) =>
+        id.startsWith('PrivateApiEndpointSecurityGroup'),
+      ) ?? [];
+    expect(group?.Properties.SecurityGroupIngress).toEqual([
+      {
+        CidrIp: '10.20.5.0/24',
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        Description: expect.any(String),
+      },
+    ]);
+    const extra = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter(
+      (rule) => rule.Properties.GroupId['Fn::GetAtt']?.[0] === groupId,
+    );
+    expect(extra.map((rule) => rule.Properties)).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [expect.stringMatching(/^CanarySecurityGroup/), 'GroupId'] },
+      }),
+    ]);
+  });
+
+  test('the canary calls the API by name, one per AZ, every 5 minutes by default', () => {
+    const template = Template.fromStack(consumer());
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      {
+        Environment: {
+          Variables: Match.objectLike({ [CANARY_ENVIRONMENT.url]: 'https://api.example.com/widgets' }),
+        },
+      },
+      availabilityZones.length,
+    );
+    template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' }, 3);
+  });
+
+  test('without private DNS the canary dials the endpoint regional name and keeps the API name for SNI', () => {
+    const template = Template.fromStack(consumer({ privateDns: 'none' }));
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.Environment?.Variables?.[CANARY_ENVIRONMENT.url],
+    );
+    expect(fn?.Properties.Environment.Variables[CANARY_ENVIRONMENT.url]).toBe(
+      'https://api.example.com/widgets',
+    );
+    expect(JSON.stringify(fn?.Properties.Environment.Variables[CANARY_ENVIRONMENT.connectTo])).toContain(
+      'DnsEntries',
+    );
+  });
+});
+
+describe('ProducerStack', () => {
+  test('reads the trust store from the named bucket, and all the producer parts are there', () => {
+    const template = Template.fromStack(producer());
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TrustStore', {
+      CaCertificatesBundleS3Bucket: 'producer-trust-store',
+    });
+    for (const type of [
+      'AWS::ApiGateway::RestApi',
+      'AWS::ApiGateway::DomainNameV2',
+      'AWS::EC2::VPCEndpointService',
+      'AWS::ElasticLoadBalancingV2::TrustStoreRevocation',
+      'AWS::EC2::FlowLog',
+    ]) {
+      template.resourceCountIs(type, 1);
+    }
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 2);
+  });
+});
