@@ -1,5 +1,5 @@
-export type { Duration } from './duration.ts';
 export { parseCrls, type RevocationList } from './crl.ts';
+export type { Duration } from './duration.ts';
 export { inspectIdentity } from './inspect.ts';
 export {
   fromIdentity,

@@ -95,7 +95,12 @@ export function inspectIdentity(
         ? 'Failed:ClientCertExpired'
         : validity.some((f) => f.code === 'CLIENT_CERT_NOT_YET_VALID')
           ? 'Failed:ClientCertNotYetValid'
-          : revocation.some((f) => f.code === 'CRL_INVALID' && f.details?.['badSignature'] === true)
+          : revocation.some(
+                (f) =>
+                  f.code === 'CRL_INVALID' &&
+                  f.details?.['badSignature'] === true &&
+                  f.details['appliesToPath'] === true,
+              )
             ? 'Failed:ClientCertCrlProcessingError'
             : first(['CLIENT_CERT_REVOKED'])
               ? 'Failed:ClientCertCrlHit'
@@ -187,7 +192,13 @@ function revocationFindings(
         code: 'CRL_INVALID',
         severity: 'error',
         message: `${label}: ${signed === undefined ? 'signature algorithm not supported' : 'signature does not verify with the issuing CA'}`,
-        details: { crl: crl.index, issuer: crl.issuer, badSignature: signed === false },
+        details: {
+          crl: crl.index,
+          issuer: crl.issuer,
+          badSignature: signed === false,
+          // The ALB fails verification (ClientCertCrlProcessingError) only for a CRL it must consult.
+          appliesToPath: path.slice(0, -1).some((cert) => nameDer(cert, 'issuer').equals(crl.issuerDer)),
+        },
       });
       continue;
     }
