@@ -51,11 +51,14 @@ export interface ConsumerStackProps extends StackProps {
  * private DNS, the client identity secret and the probe canary.
  */
 export class ConsumerStack extends Stack {
+  readonly #availabilityZones: string[];
+
   readonly consumer: PrivateApiConsumer;
   readonly canary: ProbeCanary | undefined;
 
   constructor(scope: Construct, id: string, props: ConsumerStackProps) {
     super(scope, id, props);
+    this.#availabilityZones = [...props.vpc.availabilityZones];
     const vpc = vpcFromSource(this, 'Vpc', props.vpc);
     if (props.vpc.kind === 'create') {
       // The VPC has no route out: the canary reaches Secrets Manager and S3 through endpoints.
@@ -121,5 +124,10 @@ export class ConsumerStack extends Stack {
       ...(options.code === undefined ? {} : { code: options.code }),
     });
     this.consumer.allowFrom(this.canary.securityGroup, 'HTTPS from the probe canary');
+  }
+
+  /** The AZs named in the VPC source: the default would look them up in the account (no lookups here). */
+  override get availabilityZones(): string[] {
+    return this.#availabilityZones;
   }
 }

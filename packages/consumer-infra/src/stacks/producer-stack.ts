@@ -25,10 +25,13 @@ export interface ProducerStackProps extends StackProps {
 
 /** The producer's environment: VPC, private API with its example backend, mTLS ALB, NLB, endpoint service. */
 export class ProducerStack extends Stack {
+  readonly #availabilityZones: string[];
+
   readonly api: MtlsPrivateApi;
 
   constructor(scope: Construct, id: string, props: ProducerStackProps) {
     super(scope, id, props);
+    this.#availabilityZones = [...props.vpc.availabilityZones];
     const vpc = vpcFromSource(this, 'Vpc', props.vpc);
     this.api = new MtlsPrivateApi(this, 'PrivateApi', {
       vpc,
@@ -45,5 +48,10 @@ export class ProducerStack extends Stack {
         ? {}
         : { endpointServicePrivateDnsName: props.endpointServicePrivateDnsName }),
     });
+  }
+
+  /** The AZs named in the VPC source: the default would look them up in the account (no lookups here). */
+  override get availabilityZones(): string[] {
+    return this.#availabilityZones;
   }
 }
