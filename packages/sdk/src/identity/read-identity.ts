@@ -140,7 +140,10 @@ function jsonParts(
     else parts.push({ field: name, role, text: raw });
   }
   if (parts.length === 0) {
-    const names = Object.keys(value).slice(0, 20);
+    // Only names that look like field names are echoed: a mangled secret can hold key text in a key.
+    const names = Object.keys(value)
+      .slice(0, 20)
+      .map((name) => (/^[\w.-]{1,20}$/.test(name) ? name : '(long or unprintable name)'));
     throw formatUnknown(
       source,
       `${field} is JSON without a known certificate or key field (found: ${names.join(', ') || 'none'}; expected e.g. certificate/privateKey, cert/key, tls.crt/tls.key, CERTIFICATE_PEM/PRIVATE_KEY_PEM)`,
