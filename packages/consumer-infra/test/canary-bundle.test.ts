@@ -1,0 +1,48 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { bundleCanary, isConsumerInfraError } from '../src/index.ts';
+
+describe('bundleCanary', () => {
+  test('bundles an entry and its CommonJS dependencies into one ESM file Lambda can load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtls-link-bundle-test-'));
+    // A CommonJS module calling require() for a built-in: inside an ESM bundle this needs the shim.
+    writeFileSync(
+      join(dir, 'digest.cjs'),
+      "const { createHash } = require('node:crypto');\nmodule.exports = (s) => createHash('sha256').update(s).digest('hex');\n",
+    );
+    writeFileSync(
+      join(dir, 'entry.ts'),
+      [
+        "import digest from './digest.cjs';",
+        'export const handler = async (event: { text: string }): Promise<{ digest: string }> =>',
+        '  ({ digest: digest(event.text) });',
+        '',
+      ].join('\n'),
+    );
+    const bundle = bundleCanary({ entry: join(dir, 'entry.ts'), outDir: join(dir, 'out') });
+    expect(bundle.file).toBe(join(dir, 'out', 'index.mjs'));
+    expect(bundle.handler).toBe('index.handler');
+    expect(bundle.bytes).toBe(readFileSync(bundle.file).length);
+    const loaded = (await import(pathToFileURL(bundle.file).href)) as {
+      handler: (event: { text: string }) => Promise<{ digest: string }>;
+    };
+    await expect(loaded.handler({ text: 'abc' })).resolves.toEqual({
+      digest: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    });
+  });
+
+  test('an entry that cannot be bundled gives a typed error naming the entry', () => {
+    let caught: unknown;
+    try {
+      bundleCanary({ entry: join(tmpdir(), 'no-such-canary-entry.ts') });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isConsumerInfraError(caught)).toBe(true);
+    expect(caught).toMatchObject({ code: 'CANARY_BUNDLE_FAILED', field: 'entry' });
+    expect((caught as Error).message).toContain('no-such-canary-entry.ts');
+  });
+});
