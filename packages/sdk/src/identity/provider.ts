@@ -52,6 +52,7 @@ export class RefreshingIdentityProvider implements IdentityProvider {
   readonly #warnDays: number;
   readonly #now: () => number;
   readonly #random: () => number;
+  readonly #onClose: (() => void) | undefined;
   #identity: ClientIdentity | undefined;
   #inflight: Promise<ClientIdentity> | undefined;
   #lastAttemptAt = Number.NEGATIVE_INFINITY;
@@ -61,8 +62,10 @@ export class RefreshingIdentityProvider implements IdentityProvider {
   #lastError: MtlsLinkError | undefined;
   readonly #warned = new Map<string, number>();
 
-  constructor(load: IdentityLoader, options: RefreshOptions = {}) {
+  /** @param onClose releases what the source owns (e.g. an AWS client it created itself). */
+  constructor(load: IdentityLoader, options: RefreshOptions = {}, onClose?: () => void) {
     this.#load = load;
+    this.#onClose = onClose;
     this.#interval = toMilliseconds(options.refreshEvery ?? DEFAULT_REFRESH_EVERY, 'refreshEvery');
     this.#minInterval = toMilliseconds(options.minRefreshInterval ?? 5000, 'minRefreshInterval');
     this.#warnDays = options.expiryWarningDays ?? 14;
@@ -104,6 +107,7 @@ export class RefreshingIdentityProvider implements IdentityProvider {
   }
 
   close(): void {
+    if (!this.#closed) this.#onClose?.();
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;

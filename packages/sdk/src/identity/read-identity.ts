@@ -57,6 +57,24 @@ function formatUnknown(source: string, why: string, details: Record<string, unkn
  * Reads a client identity from whatever a source delivered, detecting the format: JSON with PEM
  * fields (several naming families), a PEM bundle, PKCS#12 bytes, or base64 of any of these.
  * Throws an `IdentityError` naming the source and field; never quotes the material.
+ *
+ * Accepted shapes (field names compared case-insensitively, ignoring `_`, `-` and `.`):
+ * ```text
+ * {"certificate": "-----BEGIN CERTIFICATE-----…", "privateKey": "-----BEGIN PRIVATE KEY-----…",
+ *  "certificateChain": "…", "passphrase": "…", "ca": "…"}
+ * {"cert": "…", "key": "…", "chain": "…"}
+ * {"tls.crt": "…", "tls.key": "…", "ca.crt": "…"}                  values may also be base64 of PEM
+ * {"Certificate": "…", "CertificateChain": "…", "PrivateKey": "-----BEGIN ENCRYPTED PRIVATE KEY-----…",
+ *  "Passphrase": "…"}                                                ACM ExportCertificate
+ * {"CERTIFICATE_PEM": "…", "CERTIFICATE_CHAIN_PEM": "…", "PRIVATE_KEY_PEM": "…"}   AWS rotation sample
+ * {"pfx": "<base64 PKCS#12>", "passphrase": "…"}
+ * -----BEGIN PRIVATE KEY-----… -----BEGIN CERTIFICATE-----… (a PEM bundle, blocks in any order)
+ * SecretBinary: PKCS#12 (passphrase from the option or, via fromSecretsManager, a second secret)
+ * ```
+ * Keys: PKCS#8, PKCS#1 (`RSA PRIVATE KEY`), SEC1 (`EC PRIVATE KEY`), encrypted PKCS#8, legacy
+ * OpenSSL-encrypted PEM. PEM may carry literal `\n` escapes or CRLF. A passphrase field in the
+ * secret wins over the `passphrase` option. The leaf is the certificate matching the key; the chain
+ * is ordered leaf to root by signature and self-signed roots are left out of `chainPem`.
  */
 export function readIdentity(material: IdentityMaterial, options: ReadIdentityOptions = {}): ClientIdentity {
   const { source } = material;

@@ -85,13 +85,17 @@ export function fromSecretsManager(options: SecretsManagerIdentityOptions): Iden
   const { secretId, versionStage, versionId } = options;
   const label = `secretsmanager:${secretId}@${versionId ?? versionStage ?? 'AWSCURRENT'}`;
   let client = options.client;
+  let ownClient = false;
 
   const get = async (id: string, input: { VersionStage?: string; VersionId?: string }, what: string) => {
     const module = await loadClientModule();
-    client ??= new module.SecretsManagerClient({
-      ...(options.region === undefined ? {} : { region: options.region }),
-      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    });
+    if (client === undefined) {
+      client = new module.SecretsManagerClient({
+        ...(options.region === undefined ? {} : { region: options.region }),
+        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      });
+      ownClient = true;
+    }
     try {
       return (await client.send(
         new module.GetSecretValueCommand({ SecretId: id, ...input }),
@@ -101,35 +105,42 @@ export function fromSecretsManager(options: SecretsManagerIdentityOptions): Iden
     }
   };
 
-  return new RefreshingIdentityProvider(async ({ now }) => {
-    const output = await get(
-      secretId,
-      {
-        ...(versionStage === undefined ? {} : { VersionStage: versionStage }),
-        ...(versionId === undefined ? {} : { VersionId: versionId }),
-      },
-      label,
-    );
-    let passphrase = options.passphrase;
-    if (options.passphraseSecretId !== undefined) {
-      const second = await get(
-        options.passphraseSecretId,
-        {},
-        `secretsmanager:${options.passphraseSecretId}@AWSCURRENT`,
+  return new RefreshingIdentityProvider(
+    async ({ now }) => {
+      const output = await get(
+        secretId,
+        {
+          ...(versionStage === undefined ? {} : { VersionStage: versionStage }),
+          ...(versionId === undefined ? {} : { VersionId: versionId }),
+        },
+        label,
       );
-      passphrase = passphraseFrom(second.SecretString, options.passphraseSecretId);
-    }
-    return readIdentity(
-      {
-        ...(output.SecretString === undefined ? {} : { secretString: output.SecretString }),
-        ...(output.SecretBinary === undefined ? {} : { secretBinary: output.SecretBinary }),
-        ...(passphrase === undefined ? {} : { passphrase }),
-        source: label,
-        ...(output.VersionId === undefined ? {} : { version: output.VersionId }),
-      },
-      { now },
-    );
-  }, options);
+      let passphrase = options.passphrase;
+      if (options.passphraseSecretId !== undefined) {
+        const second = await get(
+          options.passphraseSecretId,
+          {},
+          `secretsmanager:${options.passphraseSecretId}@AWSCURRENT`,
+        );
+        passphrase = passphraseFrom(second.SecretString, options.passphraseSecretId);
+      }
+      return readIdentity(
+        {
+          ...(output.SecretString === undefined ? {} : { secretString: output.SecretString }),
+          ...(output.SecretBinary === undefined ? {} : { secretBinary: output.SecretBinary }),
+          ...(passphrase === undefined ? {} : { passphrase }),
+          source: label,
+          ...(output.VersionId === undefined ? {} : { version: output.VersionId }),
+        },
+        { now },
+      );
+    },
+    options,
+    // A client the caller passed in is the caller's to destroy.
+    () => {
+      if (ownClient) client?.destroy();
+    },
+  );
 }
 
 /** A passphrase secret: plain text, or JSON with a `passphrase`/`password` field. */
