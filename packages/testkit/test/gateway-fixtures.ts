@@ -1,7 +1,14 @@
 // Shared by the gateway*.test.ts files: one PKI per test file, and clients that report exactly what
 // they saw on the wire (answer, alert, reset or clean close), so tests can assert the signal.
 import { connect } from 'node:tls';
-import { createTestPki, type Gateway, type GatewayOptions, type Issued, startGateway, type TestPki } from '@mtls-link/testkit';
+import {
+  createTestPki,
+  type Gateway,
+  type GatewayOptions,
+  type Issued,
+  startGateway,
+  type TestPki,
+} from '@mtls-link/testkit';
 import { afterAll } from 'vitest';
 
 let pkiPromise: Promise<TestPki> | undefined;
@@ -49,7 +56,12 @@ export interface AttemptOptions {
 }
 
 /** One connection with node:tls sending `GET path`; resolves when the socket closes. */
-export function attempt(gateway: Gateway, pki: TestPki, client: Issued | undefined, options: AttemptOptions = {}): Promise<Observed> {
+export function attempt(
+  gateway: Gateway,
+  pki: TestPki,
+  client: Issued | undefined,
+  options: AttemptOptions = {},
+): Promise<Observed> {
   const started = performance.now();
   return new Promise((resolve) => {
     const socket = connect({
@@ -67,11 +79,16 @@ export function attempt(gateway: Gateway, pki: TestPki, client: Issued | undefin
     let protocol: string | null = null;
     let error: NodeJS.ErrnoException | undefined;
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => socket.destroy(new Error('test client timeout')), options.timeoutMs ?? 10_000);
+    const timer = setTimeout(
+      () => socket.destroy(new Error('test client timeout')),
+      options.timeoutMs ?? 10_000,
+    );
     socket.on('secureConnect', () => {
       handshakeCompleted = true;
       protocol = socket.getProtocol();
-      socket.write(`GET ${options.path ?? '/widgets'} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+      socket.write(
+        `GET ${options.path ?? '/widgets'} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
+      );
     });
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('end', () => {

@@ -68,7 +68,9 @@ describe('a refused client certificate is signalled exactly as configured', () =
       chainTooDeep: 'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE',
     } as const;
     for (const [flavour, code] of Object.entries(expected)) {
-      const seen = await attempt(gateway, pki, pki.clients[flavour as keyof typeof expected], { version: 'TLSv1.3' });
+      const seen = await attempt(gateway, pki, pki.clients[flavour as keyof typeof expected], {
+        version: 'TLSv1.3',
+      });
       expect({ flavour, code: seen.errorCode }).toEqual({ flavour, code });
     }
   });

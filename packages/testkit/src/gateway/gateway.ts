@@ -198,6 +198,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         };
 
   const attachHttp = (socket: TLSSocket): void => {
+    // What tls.Server does before 'secureConnection'; HTTP/2 waits for 'secureConnect' otherwise.
+    (socket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
     if (socket.alpnProtocol === 'h2') h2Server.emit('connection', socket);
     else httpServer.emit('connection', socket);
   };
