@@ -17,6 +17,9 @@ export interface TrustStoreInput {
   readonly source: string;
   readonly pem: string;
   readonly caCount: number;
+  /** The trust store's name and its revoked-entry total, as ELBv2 reports them (ARN source only). */
+  readonly name?: string;
+  readonly revokedEntries?: number;
   /** Revocation lists attached to the live trust store (ARN source only). */
   readonly revocationIds?: readonly string[];
 }

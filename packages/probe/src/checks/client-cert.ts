@@ -1,6 +1,18 @@
 import { isProbeCode } from '../codes.ts';
+import type { TrustStoreInput } from '../context.ts';
 import { type Check, fail, pass, warn } from './check.ts';
 import { identityInspection, REVOCATION_FINDINGS } from './identity-inspection.ts';
+
+function trustStoreFacts(store: TrustStoreInput | undefined) {
+  if (store === undefined) return null;
+  return {
+    source: store.source,
+    caCount: store.caCount,
+    ...(store.name === undefined ? {} : { name: store.name }),
+    ...(store.revokedEntries === undefined ? {} : { revokedEntries: store.revokedEntries }),
+    ...(store.revocationIds === undefined ? {} : { revocationLists: store.revocationIds.length }),
+  };
+}
 
 export const clientCertCheck: Check = {
   id: 'client-cert.inspect',
@@ -32,7 +44,7 @@ export const clientCertCheck: Check = {
       ...(identity.curve === undefined ? {} : { curve: identity.curve }),
       chainDepth: inspection.chainDepth,
       ...(inspection.trusted === undefined ? {} : { trusted: inspection.trusted }),
-      trustStore: context.inputs.trustStore?.source ?? null,
+      trustStore: trustStoreFacts(context.inputs.trustStore),
       predictedAlbStatus: inspection.predictedAlbStatus,
       findings: findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
     };

@@ -47,3 +47,15 @@ export function identityInspection(context: ProbeContext) {
   cache.set(context, value);
   return value;
 }
+
+/**
+ * The identity to present on a connection, or undefined when its key does not belong to its
+ * certificate: TLS would refuse to load such a pair, and client-cert.inspect reports it.
+ */
+export function presentableIdentity(context: ProbeContext) {
+  const judged = identityInspection(context);
+  if (judged === undefined) return undefined;
+  return judged.inspection.findings.some((f) => f.code === 'CLIENT_CERT_KEY_MISMATCH')
+    ? undefined
+    : context.inputs.identity;
+}

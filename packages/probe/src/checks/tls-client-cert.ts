@@ -1,13 +1,20 @@
+import { codeForAlbStatus } from '../alb-verify-status.ts';
 import { hintFor, isProbeCode } from '../codes.ts';
 import { formatHostPort } from '../net/address.ts';
 import { classifyExchange } from '../net/exchange-failure.ts';
+import type { CheckId } from '../result.ts';
 import { type Check, fail, pass } from './check.ts';
 import { exchangeAll, exchangeFacts } from './exchange-all.ts';
+import { presentableIdentity } from './identity-inspection.ts';
 import { refusalOf } from './refusal.ts';
 
 export const tlsClientCertCheck: Check = {
   id: 'tls.client-cert',
-  needs: () => ['tls.server'],
+  // A key that does not match its certificate cannot be presented: client-cert.inspect says so.
+  needs: (context): CheckId[] =>
+    context.inputs.identity !== undefined && presentableIdentity(context) === undefined
+      ? ['tls.server', 'client-cert.inspect']
+      : ['tls.server'],
   notApplicable: (context) =>
     context.inputs.identity === undefined
       ? 'no client credentials given (--cert/--key, --pfx or --secret-id)'
@@ -56,8 +63,9 @@ export const tlsClientCertCheck: Check = {
         : refusal
           ? 'MTLS_REJECTED'
           : 'REQUEST_FAILED';
-    // The inspection usually knows why: its first error finding gives the more useful hint.
-    const inspectCode = inspection?.status === 'fail' ? inspection.code : undefined;
+    // The inspection usually knows why: its predicted ALB verdict (or first error) gives the better hint.
+    const inspectCode =
+      codeForAlbStatus(predictedAlbStatus) ?? (inspection?.status === 'fail' ? inspection.code : undefined);
     const hint = code === 'MTLS_REJECTED' && inspectCode !== undefined ? hintFor(inspectCode) : undefined;
     const where = formatHostPort(failed.address, failed.port);
     const summary =

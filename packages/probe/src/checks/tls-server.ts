@@ -5,6 +5,7 @@ import { classifyExchange } from '../net/exchange-failure.ts';
 import type { TlsExchangeResult } from '../net/tls-exchange.ts';
 import { type Check, fail, pass } from './check.ts';
 import { exchangeAll, exchangeFacts } from './exchange-all.ts';
+import { presentableIdentity } from './identity-inspection.ts';
 
 interface ServerVerdict {
   readonly code?: ProbeCode;
@@ -48,7 +49,7 @@ export const tlsServerCheck: Check = {
   id: 'tls.server',
   needs: () => ['tcp.connect'],
   async run(context) {
-    const identity = context.inputs.identity;
+    const identity = presentableIdentity(context);
     // Present the client certificate when there is one: under TLS 1.2 a verify-mode server aborts a
     // handshake without one, and this check is about the server's side only.
     const results = await exchangeAll(context, {

@@ -4,10 +4,7 @@ import { fetchBytes } from './crl-sources.ts';
 import { pemOrBase64 } from './read-file.ts';
 
 export interface LiveTrustStore {
-  readonly trustStore: TrustStoreInput & {
-    readonly name: string | undefined;
-    readonly revokedEntries: number | undefined;
-  };
+  readonly trustStore: TrustStoreInput;
   readonly crls: readonly CrlInput[];
 }
 
@@ -83,8 +80,8 @@ export async function readTrustStore(
         source: arn,
         pem: bundle,
         caCount: store?.NumberOfCaCertificates ?? caCount,
-        name: store?.Name,
-        revokedEntries: store?.TotalRevokedEntries,
+        ...(store?.Name === undefined ? {} : { name: store.Name }),
+        ...(store?.TotalRevokedEntries === undefined ? {} : { revokedEntries: store.TotalRevokedEntries }),
         revocationIds: revocations.map((r) => String(r.RevocationId)),
       },
       crls,

@@ -257,18 +257,32 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
       timings.connectMs = since(stageStart);
       arm('tls');
       const identity = options.identity;
-      const socket = tlsConnect({
-        socket: tcp,
-        ...(options.servername === undefined ? {} : { servername: options.servername }),
-        ...(options.ca === undefined ? {} : { ca: [...options.ca] }),
-        ...(identity === undefined
-          ? {}
-          : { cert: identity.certPem + identity.chainPem, key: identity.keyPem }),
-        // The probe judges the server chain itself, so that it can report every problem, not just the first.
-        rejectUnauthorized: false,
-        ALPNProtocols: [...options.alpn],
-        minVersion: 'TLSv1.2',
-      });
+      let socket: TLSSocket;
+      try {
+        socket = tlsConnect({
+          socket: tcp,
+          ...(options.servername === undefined ? {} : { servername: options.servername }),
+          ...(options.ca === undefined ? {} : { ca: [...options.ca] }),
+          ...(identity === undefined
+            ? {}
+            : { cert: identity.certPem + identity.chainPem, key: identity.keyPem }),
+          // The probe judges the server chain itself, so that it can report every problem, not just the first.
+          rejectUnauthorized: false,
+          ALPNProtocols: [...options.alpn],
+          minVersion: 'TLSv1.2',
+        });
+      } catch (error) {
+        // OpenSSL refuses to load some material (a key too weak for its security level, say).
+        fail({
+          stage: 'tls',
+          signal: 'error',
+          errno: (error as NodeJS.ErrnoException).code ?? 'ERR_TLS_SETUP',
+          message: `TLS setup failed: ${(error as Error).message}`,
+          afterHandshake: false,
+          responseStarted: false,
+        });
+        return;
+      }
       secure = socket;
       socket.on('secureConnect', () => {
         timings.tlsMs = since(stageStart);
