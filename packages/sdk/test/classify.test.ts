@@ -136,7 +136,7 @@ describe.each<TlsVersion>(['TLSv1.2', 'TLSv1.3'])('against node:https over %s', 
     expect(error.code).toBe('MTLS_REJECTED');
     expect(error.hop).toBe('tls-client');
     expect(error.details).toMatchObject({
-      signal: version === 'TLSv1.2' ? 'reset' : 'close',
+      signal: 'close',
       protocol: version,
     });
     expect(error.message).toContain(

@@ -7,9 +7,9 @@ import {
 } from '../errors/index.ts';
 import type { FailureContext, RefusalSignal } from './failure-context.ts';
 import {
+  alertOfError,
   isClientCertificateAlert,
   isServerUntrustedCode,
-  receivedAlertName,
   serverExpiredCodes,
 } from './tls-alerts.ts';
 
@@ -35,28 +35,6 @@ function innermost(error: ErrorLike): ErrorLike {
     return asErrorLike(error.errors[0]);
   }
   return error;
-}
-
-// OpenSSL's alert numbers, for errors that only carry "SSL alert number N" in their message.
-const alertNumbers: Readonly<Record<string, string>> = {
-  '40': 'handshake_failure',
-  '42': 'bad_certificate',
-  '43': 'unsupported_certificate',
-  '44': 'certificate_revoked',
-  '45': 'certificate_expired',
-  '46': 'certificate_unknown',
-  '48': 'unknown_ca',
-  '49': 'access_denied',
-  '51': 'decrypt_error',
-  '70': 'protocol_version',
-  '116': 'certificate_required',
-};
-
-function alertOf(code: string | undefined, message: string): string | undefined {
-  const fromCode = receivedAlertName(code);
-  if (fromCode !== undefined) return fromCode;
-  const number = /alert number (\d+)/.exec(message)?.[1];
-  return number === undefined ? undefined : alertNumbers[number];
 }
 
 function protocolFromCode(code: string | undefined): string | undefined {
@@ -171,8 +149,11 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
     );
   }
 
-  // Alerts the server sent.
-  const alert = alertOf(code, message);
+  // Alerts the server sent. Undici reports the connection's last error, so an alert followed by the
+  // close that came with it arrives as "other side closed": the connector kept the alert.
+  const alert =
+    alertOfError(code, message) ??
+    (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' ? context.receivedAlert : undefined);
   if (alert !== undefined) {
     const protocol = context.tlsProtocol ?? protocolFromCode(code);
     const aboutCertificate =
@@ -232,15 +213,19 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
   }
 
   // The connection ended without an answer.
-  const reset = code === 'ECONNRESET' || code === 'EPIPE';
-  const closed = code === 'UND_ERR_SOCKET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+  // Node reports a clean end of the stream during the handshake as ECONNRESET with this message; a
+  // real RST reads "read ECONNRESET".
+  const endedInHandshake =
+    code === 'ECONNRESET' && message.includes('disconnected before secure TLS connection');
+  const reset = (code === 'ECONNRESET' && !endedInHandshake) || code === 'EPIPE';
+  const closed = code === 'UND_ERR_SOCKET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || endedInHandshake;
   if (reset || closed) {
     const signal: RefusalSignal = reset ? 'reset' : 'close';
     const duringHandshake =
       context.handshakeComplete === false &&
       context.serverHelloSeen === true &&
       context.clientCertificate !== false;
-    if (duringHandshake || refusedWithoutAnswer()) return rejected(signal, context.tlsProtocol, undefined);
+    if (duringHandshake || closedWithoutAnswer()) return rejected(signal, context.tlsProtocol, undefined);
     if (context.handshakeComplete === false) {
       return new ConnectionError(
         'TLS_PROTOCOL',
@@ -258,16 +243,24 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
   return new ConnectionError('REQUEST_FAILED', `${where}the request to ${at} failed: ${message}`, opts());
 
   /**
-   * TLS 1.3 clients finish the handshake before the server judges their certificate, so a refusal
-   * shows up as the first thing read on a connection that never answered.
+   * TLS 1.3 clients finish the handshake before the server judges their certificate, and some TLS
+   * 1.2 servers (nginx with ssl_verify_client) judge it after the handshake too: either way the
+   * refusal is the connection ending before it ever answered.
    */
-  function refusedWithoutAnswer(): boolean {
+  function closedWithoutAnswer(): boolean {
     return (
       context.handshakeComplete === true &&
-      context.tlsProtocol === 'TLSv1.3' &&
       context.responseStarted === false &&
       context.clientCertificate !== false
     );
+  }
+
+  /**
+   * Silence on a fresh connection only means refusal under TLS 1.3, where the server judges the
+   * certificate after the client's handshake is done (s2n may hold such a connection 10-30 s).
+   */
+  function refusedWithoutAnswer(): boolean {
+    return closedWithoutAnswer() && context.tlsProtocol === 'TLSv1.3';
   }
 
   function rejected(

@@ -23,6 +23,8 @@ export interface FailureContext {
   readonly tlsProtocol?: string | undefined;
   /** Any response byte arrived on this connection before the failure (so it was not refused). */
   readonly responseStarted?: boolean | undefined;
+  /** An alert the connection received before it failed (e.g. `certificate_revoked`). */
+  readonly receivedAlert?: string | undefined;
   /** A client certificate was offered on this connection. */
   readonly clientCertificate?: boolean | undefined;
   /** The configured deadlines in milliseconds, named in timeout messages. */

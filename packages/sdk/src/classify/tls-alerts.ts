@@ -1,9 +1,9 @@
 /**
  * TLS alerts as Node reports them: OpenSSL turns a received alert into an error code such as
- * `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED`, `ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE` or
- * `ERR_SSL_TLSV1_ALERT_UNKNOWN_CA`. The alert name is the RFC 8446 spelling in lower case.
+ * `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED`, `ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE`,
+ * `ERR_SSL_TLSV1_ALERT_UNKNOWN_CA` or (OpenSSL 3, TLS 1.3) `ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_REVOKED`. The alert name is the RFC 8446 spelling in lower case.
  */
-const alertCode = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z0-9_]+)$/;
+const alertCode = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13|SSL\/TLS)_ALERT_([A-Z0-9_]+)$/;
 
 /** The alert name carried by an OpenSSL error code, or undefined when the error is not a received alert. */
 export function receivedAlertName(code: string | undefined): string | undefined {
@@ -55,3 +55,26 @@ export function isServerUntrustedCode(code: string): boolean {
 }
 
 export const serverExpiredCodes: ReadonlySet<string> = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+// OpenSSL's alert numbers, for errors that only carry "SSL alert number N" in their message.
+const alertNumbers: Readonly<Record<string, string>> = {
+  '40': 'handshake_failure',
+  '42': 'bad_certificate',
+  '43': 'unsupported_certificate',
+  '44': 'certificate_revoked',
+  '45': 'certificate_expired',
+  '46': 'certificate_unknown',
+  '48': 'unknown_ca',
+  '49': 'access_denied',
+  '51': 'decrypt_error',
+  '70': 'protocol_version',
+  '116': 'certificate_required',
+};
+
+/** The alert a received-alert error reports, from its code or else its message. */
+export function alertOfError(code: string | undefined, message: string): string | undefined {
+  const fromCode = receivedAlertName(code);
+  if (fromCode !== undefined) return fromCode;
+  const number = /alert number (\d+)/.exec(message)?.[1];
+  return number === undefined ? undefined : alertNumbers[number];
+}

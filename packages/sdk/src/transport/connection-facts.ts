@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { buildConnector } from 'undici';
+import { alertOfError } from '../classify/tls-alerts.ts';
 
 /**
  * What a connector saw of one connection. The classifier needs it to tell a refused client
@@ -14,6 +15,8 @@ export interface ConnectionFacts {
   tlsProtocol: string | undefined;
   /** `undefined` for HTTP/2 sessions, which read the socket themselves (so we cannot tell). */
   responseStarted: boolean | undefined;
+  /** The first TLS alert the server sent on this connection. */
+  receivedAlert: string | undefined;
   readonly clientCertificate: boolean;
 }
 
@@ -62,6 +65,7 @@ export function trackingConnector(
       handshakeComplete: false,
       tlsProtocol: undefined,
       responseStarted: false,
+      receivedAlert: undefined,
       clientCertificate,
     };
     const socket = (base as (...args: Parameters<buildConnector.connector>) => unknown)(
@@ -91,6 +95,15 @@ export function trackingConnector(
       facts.serverHelloSeen = true;
       if (facts.tlsProtocol === undefined) facts.tlsProtocol = socket.getProtocol() ?? undefined;
     });
-    socket.on('error', (error: unknown) => tag(error, facts));
+    socket.on('error', (error: unknown) => {
+      if (facts.receivedAlert === undefined) {
+        const { code, message } = error as { code?: unknown; message?: unknown };
+        facts.receivedAlert = alertOfError(
+          typeof code === 'string' ? code : undefined,
+          typeof message === 'string' ? message : '',
+        );
+      }
+      tag(error, facts);
+    });
   };
 }
