@@ -412,3 +412,51 @@ describe('the leak guard itself', () => {
     expect(() => expectNoSecrets(new Error('clean'), secrets())).not.toThrow();
   });
 });
+
+describe('hostile parameters', () => {
+  const asn1 = async () => await import('asn1js');
+  const hugeIterations = 0x7fffffff;
+
+  test('an encrypted PKCS#8 key asking for 2^31 PBKDF2 iterations is refused at once, not run', async () => {
+    const asn1js = await asn1();
+    const pem = toEncryptedPkcs8Pem(valid.keyPem, passphrase);
+    const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const root = asn1js.fromBER(der).result as InstanceType<typeof asn1js.Sequence>;
+    // EncryptedPrivateKeyInfo → AlgorithmIdentifier → PBES2-params → PBKDF2 AlgorithmIdentifier → PBKDF2-params
+    type Node = { valueBlock: { value: Node[] } };
+    const child = (node: Node, ...path: number[]) =>
+      path.reduce((n, i) => n.valueBlock.value[i] as Node, node);
+    const pbkdf2Params = child(root as unknown as Node, 0, 1, 0, 1);
+    pbkdf2Params.valueBlock.value[1] = new asn1js.Integer({ value: hugeIterations }) as unknown as Node;
+    const hostile = `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${Buffer.from(root.toBER()).toString('base64')}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
+    const started = performance.now();
+    const error = expectIdentityError(
+      () =>
+        read({
+          secretString: JSON.stringify({ certificate: valid.certPem, privateKey: hostile }),
+          passphrase,
+        }),
+      'IDENTITY_PEM_INVALID',
+      secrets(),
+    );
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(error.message).toMatch(/iteration count 2147483647 exceeds/);
+  });
+
+  test('a PKCS#12 MAC asking for 2^31 iterations is refused at once', async () => {
+    const asn1js = await asn1();
+    const pfx = asn1js.fromBER(await toPkcs12(valid, passphrase)).result as InstanceType<
+      typeof asn1js.Sequence
+    >;
+    const macData = pfx.valueBlock.value[2] as InstanceType<typeof asn1js.Sequence>;
+    macData.valueBlock.value[2] = new asn1js.Integer({ value: hugeIterations });
+    const started = performance.now();
+    const error = expectIdentityError(
+      () => read({ secretBinary: new Uint8Array(pfx.toBER()), passphrase }),
+      'IDENTITY_PEM_INVALID',
+      secrets(),
+    );
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(error.message).toMatch(/iteration count/);
+  });
+});

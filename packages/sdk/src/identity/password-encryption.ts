@@ -60,6 +60,26 @@ const PKCS12_PBE_CIPHERS: Record<string, { name: string; keyLength: number; ivLe
   [OID.pbeShaRc240]: { name: 'rc2-40-cbc', keyLength: 5, ivLength: 8 },
 };
 
+/**
+ * An INTEGER as a number. asn1js's `valueDec` (which pkijs copies into `iterationCount`) reads 0 for
+ * four-byte values, so large counts are read here from the bytes.
+ */
+export function integerValue(value: unknown): number {
+  if (!(value instanceof asn1js.Integer))
+    throw new PasswordEncryptionError('malformed', 'expected an INTEGER');
+  const big = value.toBigInt();
+  return big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(big);
+}
+
+/** PBKDF2-params: `SEQUENCE { salt, iterationCount INTEGER, ... }`, read from the raw schema. */
+function pbkdf2Iterations(params: unknown): number {
+  if (!(params instanceof asn1js.Sequence))
+    throw new PasswordEncryptionError('malformed', 'PBKDF2 parameters');
+  const iterations = integerValue(params.valueBlock.value[1]);
+  checkIterations(iterations);
+  return iterations;
+}
+
 export function checkIterations(iterations: number): void {
   if (!Number.isSafeInteger(iterations) || iterations < 1) {
     throw new PasswordEncryptionError('malformed', 'the iteration count is not a positive integer');
@@ -114,9 +134,7 @@ function iterationsOf(algorithm: AlgorithmIdentifier): number {
   if (algorithm.algorithmId === OID.pbes2) {
     const params = fromSchema((s) => new PBES2Params({ schema: s }), algorithm.algorithmParams);
     if (params.keyDerivationFunc.algorithmId !== OID.pbkdf2) return 1;
-    const kdf = fromSchema((s) => new PBKDF2Params({ schema: s }), params.keyDerivationFunc.algorithmParams);
-    checkIterations(kdf.iterationCount);
-    return kdf.iterationCount;
+    return pbkdf2Iterations(params.keyDerivationFunc.algorithmParams);
   }
   if (PKCS12_PBE_CIPHERS[algorithm.algorithmId]) {
     const { iterations } = pkcs12PbeParams(algorithm);
@@ -131,7 +149,7 @@ function pkcs12PbeParams(algorithm: AlgorithmIdentifier): { salt: Uint8Array; it
   const [salt, count] = params.valueBlock.value;
   if (!(count instanceof asn1js.Integer))
     throw new PasswordEncryptionError('malformed', 'PBE iteration count');
-  const iterations = count.valueBlock.valueDec;
+  const iterations = integerValue(count);
   checkIterations(iterations);
   return { salt: octets(salt), iterations };
 }
@@ -217,18 +235,12 @@ export function decryptWithPassword(
       );
     }
     const kdf = fromSchema((s) => new PBKDF2Params({ schema: s }), params.keyDerivationFunc.algorithmParams);
-    checkIterations(kdf.iterationCount);
+    const iterations = pbkdf2Iterations(params.keyDerivationFunc.algorithmParams);
     const prf = kdf.prf ? HMAC_PRF[kdf.prf.algorithmId] : 'sha1';
     const cipher = PBES2_CIPHERS[params.encryptionScheme.algorithmId];
     if (!prf || !cipher) throw new PasswordEncryptionError('unsupported', 'PBES2 cipher or PRF');
     iv = octets(params.encryptionScheme.algorithmParams);
-    key = pbkdf2Sync(
-      Buffer.from(password, 'utf8'),
-      octets(kdf.salt),
-      kdf.iterationCount,
-      cipher.keyLength,
-      prf,
-    );
+    key = pbkdf2Sync(Buffer.from(password, 'utf8'), octets(kdf.salt), iterations, cipher.keyLength, prf);
     cipherName = cipher.name;
   } else {
     const cipher = PKCS12_PBE_CIPHERS[algorithm.algorithmId];

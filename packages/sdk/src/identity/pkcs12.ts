@@ -12,6 +12,7 @@ import {
 import { IdentityError } from '../errors/index.ts';
 import {
   decryptWithPassword,
+  integerValue,
   octets,
   PasswordEncryptionError,
   verifyPkcs12Mac,
@@ -77,7 +78,8 @@ export function readPkcs12(
   passphrase: string | undefined,
   where: KeySource,
 ): Pkcs12Contents {
-  const pfx = parse(() => new PFX({ schema: ber(bytes, where, 'the file') }), where, 'the PFX structure');
+  const root = ber(bytes, where, 'the file');
+  const pfx = parse(() => new PFX({ schema: root }), where, 'the PFX structure');
   if (pfx.authSafe.contentType !== OID.data)
     throw malformed(where, 'only password-integrity PKCS#12 is supported');
   const authSafeBytes = parse(() => octets(pfx.authSafe.content), where, 'the authenticated safe');
@@ -90,7 +92,7 @@ export function readPkcs12(
         mac.mac.digestAlgorithm.algorithmId,
         passphrase,
         octets(mac.macSalt),
-        mac.iterations ?? 1,
+        macIterations(root),
         authSafeBytes,
         octets(mac.mac.digest),
       ),
@@ -150,6 +152,13 @@ export function readPkcs12(
     }
   }
   return { keys, certificates };
+}
+
+/** MacData's iterations (DEFAULT 1), read from the raw INTEGER: pkijs reads four-byte values as 0. */
+function macIterations(root: asn1js.AsnType): number {
+  const macData = (root as asn1js.Sequence).valueBlock.value[2];
+  const iterations = macData instanceof asn1js.Sequence ? macData.valueBlock.value[2] : undefined;
+  return iterations === undefined ? 1 : integerValue(iterations);
 }
 
 function safeBags(info: ContentInfo, passphrase: string | undefined, where: KeySource): SafeBag[] {
