@@ -59,6 +59,12 @@ export interface ClientOptions {
   readonly connections?: number;
   /** Idle keep-alive connections are closed after this. @default 4000 */
   readonly keepAliveTimeout?: number;
+  /**
+   * Replace a connection after this many requests (0: never). Recycling spreads load over ALB nodes
+   * added by scaling, and makes a revoked certificate show up on the next new connection rather
+   * than whenever a keep-alive connection happens to close. @default 0
+   */
+  readonly maxRequestsPerConnection?: number;
   /** Headers sent with every request. */
   readonly headers?: HeadersInit;
   readonly hooks?: ClientHooks;
@@ -201,6 +207,11 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
         clientDefaults.keepAliveTimeoutMs,
       ),
       lookup: options.lookup,
+      maxRequestsPerConnection: nonNegativeInteger(
+        'maxRequestsPerConnection',
+        options.maxRequestsPerConnection,
+        0,
+      ),
     },
     totalTimeoutMs: timeouts.total === undefined ? undefined : positive('timeouts.total', timeouts.total, 0),
     retry: retryPolicy,

@@ -17,6 +17,8 @@ export interface PoolSettings {
   readonly bodyTimeoutMs: number;
   /** How long an idle keep-alive connection is kept. */
   readonly keepAliveTimeoutMs: number;
+  /** Requests per connection before it is replaced (0: no limit). */
+  readonly maxRequestsPerConnection: number;
   /** Custom DNS lookup (tests point it at a local resolver). */
   readonly lookup?: LookupFunction | undefined;
 }
@@ -48,6 +50,9 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
     headersTimeout: settings.headersTimeoutMs,
     bodyTimeout: settings.bodyTimeoutMs,
     keepAliveTimeout: settings.keepAliveTimeoutMs,
+    ...(settings.maxRequestsPerConnection > 0
+      ? { maxRequestsPerClient: settings.maxRequestsPerConnection }
+      : {}),
   });
   return { agent, fingerprint256: identity.fingerprint256 };
 }
