@@ -7,8 +7,10 @@ export interface EmfOptions {
   readonly namespace?: string;
   /** The `service` dimension. @default POWERTOOLS_SERVICE_NAME or mtls-probe */
   readonly service?: string;
-  /** Extra dimensions on every document, e.g. the availability zone of a per-AZ canary. */
+  /** Extra dimensions on every document (alarms must then select them too). */
   readonly dimensions?: Readonly<Record<string, string>>;
+  /** Extra properties on the run document that are not dimensions, e.g. the availability zone. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 function newMetrics(options: EmfOptions, timestamp: number): Metrics {
@@ -52,6 +54,7 @@ export function emfDocuments(result: ProbeResult, options: EmfOptions = {}): Rec
   if (serverDays !== undefined) run.addMetric(m.serverCertDaysToExpiry, MetricUnit.NoUnit, serverDays);
   run.addMetadata('verdict', result.verdict);
   run.addMetadata('url', result.target.url);
+  for (const [key, value] of Object.entries(options.metadata ?? {})) run.addMetadata(key, value);
   const documents: Record<string, unknown>[] = [run.serializeMetrics() as unknown as Record<string, unknown>];
   for (const check of result.checks) {
     if (check.status === 'skip') continue;
