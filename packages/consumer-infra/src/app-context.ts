@@ -43,6 +43,7 @@ export const CONTEXT_KEYS = {
   canaryCrlBucket: 'Bucket of the CRL the canary checks (optional, with canaryCrlKey)',
   canaryCrlKey: 'Key of that CRL',
   expiryWarningDays: 'Alarm when a certificate has fewer days left (default 30)',
+  canaryEntry: 'Module exporting the canary handler, bundled at synth (default @mtls-link/probe/canary)',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -212,6 +213,7 @@ export function consumerPropsFromContext(scope: Construct): ConsumerStackProps {
   const expectStatus = read.number('canaryExpectStatus', 100, 599);
   const expiryWarningDays = read.number('expiryWarningDays', 1, 365);
   const allowedPeerCidrs = read.strings('allowedPeerCidrs');
+  const entry = read.optionalString('canaryEntry');
   return {
     env: environment(read, 'consumerAccount', 'consumerRegion'),
     vpc: read.vpc('consumerVpc'),
@@ -233,6 +235,7 @@ export function consumerPropsFromContext(scope: Construct): ConsumerStackProps {
             ...(crlBucket === undefined || crlKey === undefined
               ? {}
               : { crl: { bucketName: crlBucket, key: crlKey } }),
+            ...(entry === undefined ? {} : { entry }),
           },
   };
 }

@@ -53,6 +53,11 @@ export interface ProbeCanaryProps {
    * @default the probe's canary handler bundled with esbuild at synth time
    */
   readonly code?: lambda.Code;
+  /**
+   * Module exporting the canary `handler`, bundled at synth when `code` is not given.
+   * @default DEFAULT_CANARY_ENTRY (the probe's canary handler)
+   */
+  readonly entry?: string;
   /** @default lambda.Runtime.NODEJS_24_X */
   readonly runtime?: lambda.Runtime;
   /** @default 512 */
@@ -152,7 +157,7 @@ export class ProbeCanary extends Construct {
       );
     }
 
-    const code = props.code ?? lambda.Code.fromAsset(bundleCanaryOnce().dir);
+    const code = props.code ?? lambda.Code.fromAsset(bundleCanaryOnce(props.entry).dir);
     const subnetSelection = props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     const placements: { name: string; availabilityZone: string | undefined; subnets: ec2.SubnetSelection }[] =
       [];

@@ -26,6 +26,8 @@ export interface ConsumerCanaryOptions {
   readonly expiryWarningDays?: number;
   /** Pre-built canary code (tests pass one bundle to many stacks). @default bundled at synth */
   readonly code?: lambda.Code;
+  /** Module exporting the canary handler, bundled at synth. @default the probe's canary handler */
+  readonly entry?: string;
 }
 
 export interface ConsumerStackProps extends StackProps {
@@ -122,6 +124,7 @@ export class ConsumerStack extends Stack {
       ...(options.crl === undefined ? {} : { crl: options.crl }),
       ...(options.expiryWarningDays === undefined ? {} : { expiryWarningDays: options.expiryWarningDays }),
       ...(options.code === undefined ? {} : { code: options.code }),
+      ...(options.entry === undefined ? {} : { entry: options.entry }),
     });
     this.consumer.allowFrom(this.canary.securityGroup, 'HTTPS from the probe canary');
   }

@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, test } from 'vitest';
+
+const run = promisify(execFile);
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const builtApp = join(packageDir, 'dist', 'bin', 'app.js');
+
+/** Runs the built app the way `pnpm --filter @mtls-link/consumer-infra synth` does, into a temp dir. */
+async function synth(context: Record<string, unknown>) {
+  if (!existsSync(builtApp)) {
+    throw new Error(`${builtApp} is missing: run "pnpm exec tsc -b" at the repository root first`);
+  }
+  const outdir = mkdtempSync(join(tmpdir(), 'mtls-link-synth-'));
+  const { stdout } = await run(process.execPath, [builtApp], {
+    cwd: packageDir,
+    // No AWS credentials and no network are needed: nothing is looked up.
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      CDK_OUTDIR: outdir,
+      CDK_CONTEXT_JSON: JSON.stringify(context),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+    timeout: 60_000,
+  });
+  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { missing?: unknown[] };
+  return { outdir, stdout, manifest };
+}
+
+describe('the built app (node dist/bin/app.js)', () => {
+  test('synthesizes both stacks offline from cdk.json, with cdk-nag passing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtls-link-canary-entry-'));
+    const entry = join(dir, 'handler.mjs');
+    writeFileSync(entry, "export const handler = async () => ({ verdict: 'pass' });\n");
+    const { outdir, stdout, manifest } = await synth({ canaryEntry: entry });
+    expect(stdout).toContain('MtlsLinkProducer: ');
+    expect(stdout).toContain('(aws://111111111111/eu-west-1)');
+    expect(stdout).toContain('(aws://222222222222/eu-west-1)');
+    expect(manifest.missing ?? []).toEqual([]);
+    const consumer = JSON.parse(readFileSync(join(outdir, 'MtlsLinkConsumer.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string }>;
+    };
+    const functions = Object.values(consumer.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+  });
+});
