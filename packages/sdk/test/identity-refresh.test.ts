@@ -186,6 +186,20 @@ describe('failures during refresh', () => {
     clock.now += 10 * 1000;
     expect((await provider.current()).fingerprint256).toBe(fingerprint(pki.clients.valid));
   });
+  test('a failed first load is retried at most every 5 s, then succeeds', async () => {
+    const { provider, reads, clock, secretId } = setup(pki.clients.valid);
+    sm.denyAccess(secretId, true);
+    try {
+      await expectRejection(provider.current(), 'SECRET_ACCESS_DENIED');
+      await expectRejection(provider.current(), 'SECRET_ACCESS_DENIED');
+      expect(reads()).toBe(1);
+    } finally {
+      sm.denyAccess(secretId, false);
+    }
+    clock.now += 5001;
+    expect((await provider.current()).fingerprint256).toBe(fingerprint(pki.clients.valid));
+    expect(reads()).toBe(2);
+  });
 });
 
 describe('expiry warnings and events', () => {

@@ -75,8 +75,14 @@ export class RefreshingIdentityProvider implements IdentityProvider {
 
   async current(): Promise<ClientIdentity> {
     const identity = this.#identity;
-    if (identity === undefined) return this.#shared('initial');
     const now = this.#now();
+    if (identity === undefined) {
+      // A broken secret must not turn every request into a Secrets Manager call.
+      if (this.#lastError && this.#inflight === undefined && now - this.#lastAttemptAt < this.#minInterval) {
+        throw this.#lastError;
+      }
+      return this.#shared('initial');
+    }
     if (now > identity.notAfter.getTime()) {
       // Expired: never served. Reload, but not more often than minRefreshInterval.
       if (this.#lastError && this.#inflight === undefined && now - this.#lastAttemptAt < this.#minInterval) {
