@@ -53,6 +53,10 @@ const retryableCodes: ReadonlySet<string> = new Set([
 
 export function isRetryableFailure(error: MtlsLinkError): boolean {
   if (retryableCodes.has(error.code)) return true;
+  // A reset or close on a fresh connection reads as a refusal, but a dropped connection looks the
+  // same; only an alert is the server's unambiguous word, so the others get an ordinary retry.
+  if (error.code === 'MTLS_REJECTED')
+    return error.details.signal === 'reset' || error.details.signal === 'close';
   return error.code === 'HTTP_UNEXPECTED_STATUS' && error.details.status === 429;
 }
 
