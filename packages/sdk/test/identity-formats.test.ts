@@ -344,6 +344,16 @@ describe('validation at load: each failure has its code, names source and field,
     expectIdentityError(() => read({}), 'IDENTITY_FORMAT_UNKNOWN', secrets());
   });
 
+  test('field names that exist on Object.prototype are not fields', () => {
+    const secret = `{"constructor": "x", "toString": "y", "__proto__": "z"}`;
+    const error = expectIdentityError(
+      () => read({ secretString: secret }),
+      'IDENTITY_FORMAT_UNKNOWN',
+      secrets(),
+    );
+    expect(error.message).toContain('constructor');
+  });
+
   test("CLIENT_CERT_KEY_MISMATCH: a certificate with somebody else's key", () => {
     const error = expectIdentityError(
       () =>

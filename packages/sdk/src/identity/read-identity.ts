@@ -44,7 +44,9 @@ const FIELD_ROLES: Record<string, MaterialPart['role'] | 'passphrase'> = {
 };
 
 export function fieldRole(name: string): MaterialPart['role'] | 'passphrase' | undefined {
-  return FIELD_ROLES[name.toLowerCase().replace(/[-_.]/g, '')];
+  const normalized = name.toLowerCase().replace(/[-_.]/g, '');
+  // hasOwn: a field named "constructor" must not find Object.prototype's.
+  return Object.hasOwn(FIELD_ROLES, normalized) ? FIELD_ROLES[normalized] : undefined;
 }
 
 function formatUnknown(source: string, why: string, details: Record<string, unknown> = {}): IdentityError {
