@@ -189,6 +189,9 @@ const fieldNames = fc.constantFrom(
   'PRIVATE_KEY_PEM',
   'pfx',
   'other',
+  'constructor',
+  '__proto__',
+  'toString',
 );
 
 /** JSON objects with known field names holding swapped, wrongly typed or random values. */
