@@ -160,6 +160,8 @@ export class IdentityTransport {
     this.#closed = true;
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     if (this.#pool !== undefined) this.#retire(this.#pool);
+    // Requests from now on go through ready(), which says the client is closed.
+    this.#pool = undefined;
     await Promise.all([...this.#draining]);
   }
 }
