@@ -1,0 +1,121 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+
+// Runs the TypeScript entry directly: Node 24 strips the types, the source condition resolves the
+// workspace, so the test never depends on a stale dist/ build.
+const entry = fileURLToPath(new URL('../src/bin/emulator.ts', import.meta.url));
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+function startEmulator(args: string[]): {
+  child: ChildProcess;
+  firstLine: Promise<string>;
+  output: () => string;
+} {
+  const child = spawn(process.execPath, ['--conditions=@mtls-link/source', entry, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const firstLine = new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    child.on('exit', (code) => reject(new Error(`emulator exited with ${code} before printing: ${err}`)));
+  });
+  // Callers that expect a failure never await it.
+  firstLine.catch(() => {});
+  return { child, firstLine, output: () => out };
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+function get(url: string, ca: string, cert: string, key: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca, cert, key, servername: 'localhost', agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('mtls-emulator command', () => {
+  test('--json prints url and files, serves them in verify mode, stops on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gateway-bin-'));
+    dirs.push(dir);
+    const { child, firstLine } = startEmulator(['--json', '--out', dir, '--refusal', 'reset']);
+    const info = JSON.parse(await firstLine) as { url: string; mode: string; files: Record<string, string> };
+    expect(info.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(info.mode).toBe('verify');
+    expect(Object.keys(info.files).sort()).toEqual([
+      'ca',
+      'clientCert',
+      'clientKey',
+      'crl',
+      'revokedCert',
+      'revokedKey',
+      'serverCert',
+      'serverKey',
+      'trustStore',
+    ]);
+    expect((await stat(info.files.clientKey as string)).mode & 0o777).toBe(0o600);
+    const [ca, cert, key, revokedCert, revokedKey] = await Promise.all(
+      ['ca', 'clientCert', 'clientKey', 'revokedCert', 'revokedKey'].map((name) =>
+        readFile(info.files[name] as string, 'utf8'),
+      ),
+    );
+    const answer = await get(`${info.url}/widgets/1`, ca as string, cert as string, key as string);
+    expect(answer).toEqual({ status: 200, body: '{"id":"1","value":"4.99"}' });
+    await expect(
+      get(`${info.url}/widgets/1`, ca as string, revokedCert as string, revokedKey as string),
+    ).rejects.toMatchObject({ code: 'ECONNRESET' });
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+  });
+
+  test('text mode prints the URL, the files and ready-made curl and mtls-probe lines', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gateway-bin-'));
+    dirs.push(dir);
+    const { child, firstLine, output } = startEmulator(['--out', dir, '--mode', 'passthrough']);
+    expect(await firstLine).toMatch(
+      /^mtls-emulator: passthrough mode listening on https:\/\/127\.0\.0\.1:\d+$/,
+    );
+    await expect.poll(output).toContain('Ctrl-C');
+    expect(output()).toContain(`curl --cacert ${join(dir, 'ca.pem')} --cert ${join(dir, 'client.pem')}`);
+    expect(output()).toMatch(/mtls-probe check https:\/\/127\.0\.0\.1:\d+\/widgets --cert /);
+    child.kill('SIGINT');
+    expect(await exited(child)).toBe(0);
+  });
+
+  test('a bad option exits non-zero with a message', async () => {
+    const { child } = startEmulator(['--mode', 'strict']);
+    let err = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    expect(await exited(child)).not.toBe(0);
+    expect(err).toMatch(/mode/);
+  });
+});
