@@ -47,4 +47,16 @@ describe('the built app (node dist/bin/app.js)', () => {
     const functions = Object.values(consumer.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(3);
   });
+
+  test("bundles the probe's canary handler by default", async () => {
+    const { outdir, manifest } = await synth({});
+    expect(manifest.missing ?? []).toEqual([]);
+    const assets = JSON.parse(readFileSync(join(outdir, 'MtlsLinkConsumer.assets.json'), 'utf8')) as {
+      files: Record<string, { source: { path: string; packaging: string } }>;
+    };
+    const canaryAssets = Object.values(assets.files).filter((f) => f.source.packaging === 'zip');
+    expect(canaryAssets).toHaveLength(1);
+    const bundled = readFileSync(join(outdir, canaryAssets[0]?.source.path ?? '', 'index.mjs'), 'utf8');
+    expect(bundled).toContain('MTLS_PROBE_URL');
+  });
 });
