@@ -153,7 +153,7 @@ describe('built-in API (API Gateway private REST API)', () => {
 describe('upstream', () => {
   test('proxies path, query, body and the mTLS headers; an unreachable upstream is a 502', async () => {
     const pki = await testPki();
-    const seen: { url?: string; headers?: IncomingHttpHeaders; body?: string } = {};
+    const seen: { url?: string | undefined; headers?: IncomingHttpHeaders; body?: string } = {};
     const upstream = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));

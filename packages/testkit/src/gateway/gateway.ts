@@ -62,7 +62,6 @@ interface Connection {
   readonly clientIp: string;
   readonly clientPort: number;
   gate?: HandshakeGate;
-  tls?: TLSSocket;
   serverTrafficSecret?: Buffer;
   mtlsHeaders: Record<string, string>;
   logged: boolean;
@@ -316,7 +315,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       rejectUnauthorized: false,
       ALPNProtocols: alpn,
     });
-    conn.tls = socket;
     (socket as unknown as Record<symbol, Connection>)[connectionKey] = conn;
     if (mode === 'verify') {
       // The TLS 1.3 alert needs the server application traffic secret. Node enables key logging

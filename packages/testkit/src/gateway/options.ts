@@ -49,8 +49,11 @@ export interface GatewayOptions {
 }
 
 export type GatewayUpdate = Partial<
-  Pick<GatewayOptions, 'refusal' | 'apiGateway' | 'albError' | 'faults' | 'ignoreClientCertificateExpiry'>
->;
+  Pick<GatewayOptions, 'refusal' | 'apiGateway' | 'faults' | 'ignoreClientCertificateExpiry'>
+> & {
+  /** An ALB error to answer with from now on; `undefined` switches it off again. */
+  albError?: 502 | 503 | 504 | undefined;
+};
 
 function invalid(field: string, why: string): TestkitError {
   return new TestkitError('GATEWAY_OPTIONS_INVALID', `startGateway: ${field} ${why}`);
