@@ -18,7 +18,7 @@ import {
   seedWidgets,
 } from './built-in-api.ts';
 import { type ParsedCertificate, parseCertificate } from './certificate.ts';
-import { alertNumbers, judgeClientChain, type RefusalAlert } from './client-chain-verdict.ts';
+import { judgeClientChain, type RefusalAlert } from './client-chain-verdict.ts';
 import { albLogTimestamp, type ConnectionLogEntry, formatConnectionLogLine } from './connection-log.ts';
 import { HandshakeGate } from './handshake-gate.ts';
 import { passthroughHeaders, validityHeaderValue, verifyModeHeaders } from './mtls-headers.ts';
@@ -29,13 +29,8 @@ import {
   validateOptions,
   validateUpdate,
 } from './options.ts';
-import {
-  alertLevel,
-  plaintextAlertRecord,
-  serverTrafficSecretFromKeylog,
-  supportsTls13Suite,
-  tls13AlertRecord,
-} from './tls-records.ts';
+import { refusalRecord } from './refusal.ts';
+import { serverTrafficSecretFromKeylog } from './tls-records.ts';
 import { type CompiledTrustStore, compileTrustStore, type TrustStoreInput } from './trust-store.ts';
 import { proxyToUpstream } from './upstream-proxy.ts';
 
@@ -203,26 +198,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     else httpServer.emit('connection', socket);
   };
 
-  /** The record that tells the client it was refused, or undefined for a bare FIN. */
-  const refusalRecord = (
-    conn: Connection,
-    style: Exclude<RefusalStyle, 'reset'>,
-    alert: RefusalAlert,
-    protocol: string | null,
-    suite: string,
-  ): Buffer | undefined => {
-    const level = style === 'close' ? alertLevel.warning : alertLevel.fatal;
-    // TLS 1.2 has no certificate_required alert (RFC 5246 section 7.4.6 suggests handshake_failure).
-    const name = protocol === 'TLSv1.2' && alert === 'certificate_required' ? 'handshake_failure' : alert;
-    const description = style === 'close' ? 0 : alertNumbers[name];
-    if (protocol === 'TLSv1.2') return plaintextAlertRecord(level, description);
-    if (conn.serverTrafficSecret !== undefined && supportsTls13Suite(suite)) {
-      return tls13AlertRecord(suite, conn.serverTrafficSecret, 0, level, description);
-    }
-    // Without the traffic secret (key log unavailable) the best we can do is a FIN.
-    return undefined;
-  };
-
   const refuse = (conn: Connection, socket: TLSSocket, alert: RefusalAlert): void => {
     const protocol = socket.getProtocol();
     const suite = socket.getCipher()?.standardName ?? '';
@@ -236,7 +211,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         raw.resetAndDestroy();
         return;
       }
-      const record = refusalRecord(conn, style, alert, protocol, suite);
+      const record = refusalRecord({
+        style,
+        alert,
+        protocol,
+        suite,
+        serverTrafficSecret: conn.serverTrafficSecret,
+      });
       if (record === undefined) raw.end();
       else raw.end(record);
       // A client that never closes its side must not keep the socket forever.
