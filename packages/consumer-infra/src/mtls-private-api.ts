@@ -14,6 +14,9 @@ import { ConsumerInfraError } from './errors.ts';
 import { ExampleBackend } from './example-backend.ts';
 import { vpcCidr } from './vpc-cidr.ts';
 
+/** The ALB's plain health-check listener (the NLB's checks carry no client certificate). */
+const HEALTH_PORT = 8080;
+
 export interface TrustStoreSource {
   /** The bucket holding the CA bundle and the CRLs; the objects must exist before deployment. */
   readonly bucket: s3.IBucket;
@@ -114,6 +117,12 @@ export class MtlsPrivateApi extends Construct {
     });
     albSecurityGroup.addIngressRule(nlbSecurityGroup, ec2.Port.tcp(443), 'TLS from the NLB');
     nlbSecurityGroup.addEgressRule(albSecurityGroup, ec2.Port.tcp(443), 'TLS to the ALB');
+    albSecurityGroup.addIngressRule(
+      nlbSecurityGroup,
+      ec2.Port.tcp(HEALTH_PORT),
+      'Health checks from the NLB',
+    );
+    nlbSecurityGroup.addEgressRule(albSecurityGroup, ec2.Port.tcp(HEALTH_PORT), 'Health checks to the ALB');
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'ExecuteApiEndpointSecurityGroup', {
       vpc: props.vpc,
       description: 'execute-api endpoint: HTTPS from the ALB only',
@@ -357,6 +366,18 @@ export class MtlsPrivateApi extends Construct {
       },
       defaultTargetGroups: [targetGroup],
     });
+    // The NLB's health checks present no client certificate, so the mTLS listener would refuse them
+    // and mark the ALB unhealthy. They go to a plain listener that answers 200 and reaches nothing;
+    // the NLB forwards only 443, so consumers cannot reach it.
+    this.alb.addListener('Health', {
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: HEALTH_PORT,
+      open: false,
+      defaultAction: elbv2.ListenerAction.fixedResponse(200, {
+        contentType: 'text/plain',
+        messageBody: 'ok',
+      }),
+    });
     if (this.trustStoreRevocation !== undefined) {
       this.listener.node.addDependency(this.trustStoreRevocation);
     }
@@ -383,7 +404,12 @@ export class MtlsPrivateApi extends Construct {
           port: 443,
           protocol: elbv2.Protocol.TCP,
           targets: [new elbTargets.AlbListenerTarget(this.listener)],
-          healthCheck: { protocol: elbv2.Protocol.HTTPS, path: '/', healthyHttpCodes: '200-499' },
+          healthCheck: {
+            protocol: elbv2.Protocol.HTTP,
+            port: String(HEALTH_PORT),
+            path: '/',
+            healthyHttpCodes: '200',
+          },
         }),
       ],
     });

@@ -118,7 +118,22 @@ describe('MtlsPrivateApi', () => {
       Protocol: 'TCP',
       Port: 443,
       Targets: [{ Id: { Ref: albId }, Port: 443 }],
+      // Health checks carry no client certificate: they go to the ALB's plain listener, not the mTLS one.
+      HealthCheckProtocol: 'HTTP',
+      HealthCheckPort: '8080',
     });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      LoadBalancerArn: { Ref: albId },
+      Protocol: 'HTTP',
+      Port: 8080,
+      DefaultActions: [
+        { Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '200' }) },
+      ],
+    });
+    const nlbListeners = Object.values(
+      template.findResources('AWS::ElasticLoadBalancingV2::Listener', { Properties: { Protocol: 'TCP' } }),
+    );
+    expect(nlbListeners.map((l) => l.Properties.Port)).toEqual([443]);
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Protocol: 'TCP',
       Port: 443,
@@ -216,13 +231,16 @@ describe('MtlsPrivateApi', () => {
     expect(JSON.stringify(lookup?.Properties.Update)).toContain('DescribeNetworkInterfaces');
   });
 
-  test('security groups chain NLB -> ALB -> endpoint on 443 only', () => {
+  test('security groups chain NLB -> ALB -> endpoint on 443 (and the ALB health port from the NLB)', () => {
     const { template } = build();
     const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map(
       (r) => r.Properties,
     );
-    expect(ingress.length).toBeGreaterThanOrEqual(2);
-    for (const rule of ingress) expect(rule).toMatchObject({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 });
+    expect(ingress.map((rule) => [rule.IpProtocol, rule.FromPort, rule.ToPort]).sort()).toEqual([
+      ['tcp', 443, 443],
+      ['tcp', 443, 443],
+      ['tcp', 8080, 8080],
+    ]);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('^NLB'),
       SecurityGroupIngress: [{ CidrIp: '10.10.0.0/16', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }],
