@@ -1,3 +1,8 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Issued } from '@mtls-link/testkit';
 import { describe, expect, test } from 'vitest';
 import { attempt, gatewayFor, testPki } from './gateway-fixtures.ts';
 
@@ -124,4 +129,58 @@ describe('refusal delay (s2n-style)', () => {
     expect(seen.response).toBe('');
     expect(['reset', 'close']).toContain(seen.signal);
   });
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+if (!hasOpenssl)
+  console.warn('openssl CLI not found: the HelloRetryRequest test (needs s_client) is skipped');
+
+describe('HelloRetryRequest', () => {
+  /** openssl s_client offering a key share the server does not prefer, so the server asks again. */
+  async function sClientWithRetry(port: number, caPem: string, client: Issued): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'gateway-hrr-'));
+    try {
+      await writeFile(join(dir, 'ca.pem'), caPem);
+      await writeFile(join(dir, 'client.pem'), client.certPem + client.chainPem);
+      await writeFile(join(dir, 'key.pem'), client.keyPem, { mode: 0o600 });
+      const args = [
+        's_client',
+        '-tls1_3',
+        '-groups',
+        'secp384r1:X25519',
+        '-msg',
+        '-ign_eof',
+        '-connect',
+        `127.0.0.1:${port}`,
+        '-CAfile',
+        join(dir, 'ca.pem'),
+        '-cert',
+        join(dir, 'client.pem'),
+        '-key',
+        join(dir, 'key.pem'),
+      ];
+      return await new Promise<string>((resolve) => {
+        const child = execFile('openssl', args, { timeout: 10_000, encoding: 'utf8' }, (_e, stdout, stderr) =>
+          resolve(stdout + stderr),
+        );
+        child.stdin?.end('GET /widgets/1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  test.skipIf(!hasOpenssl)(
+    'after a HelloRetryRequest the gate still waits for the right flight',
+    async () => {
+      const pki = await testPki();
+      const gateway = await gatewayFor(pki);
+      const accepted = await sClientWithRetry(gateway.port, pki.root.certPem, pki.clients.valid);
+      // The first ServerHello is the HelloRetryRequest, the second the real one.
+      expect(accepted.match(/<<< TLS 1\.3, Handshake \[length [0-9a-f]+\], ServerHello/g)).toHaveLength(2);
+      expect(accepted).toContain('{"id":"1","value":"4.99"}');
+      const refused = await sClientWithRetry(gateway.port, pki.root.certPem, pki.clients.revoked);
+      expect(refused).toContain('alert certificate revoked');
+    },
+  );
 });
