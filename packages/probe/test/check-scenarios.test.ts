@@ -98,7 +98,12 @@ beforeAll(async () => {
   const loopback = [{ type: 'A' as const, data: '127.0.0.1' }];
   const [dns, publicDns, gws, silent, refusedPort] = await Promise.all([
     startDnsServer({
-      records: { 'api.example.com': loopback, 'other.example.com': loopback },
+      records: {
+        'api.example.com': loopback,
+        'other.example.com': loopback,
+        // Two AZs: the second interface address has nothing listening.
+        'two-az.example.com': [...loopback, { type: 'A', data: '127.0.0.2' }],
+      },
       silent: ['silent.example.com'],
     }),
     startDnsServer({ records: { 'api.example.com': [{ type: 'A', data: '203.0.113.10' }] } }),
@@ -481,6 +486,26 @@ const scenarios: Scenario[] = [
     exit: 1,
     failing: [['tcp.connect', 'TCP_REFUSED']],
     extra: (result) => expect(check(result, 'tls.server').status).toBe('skip'),
+  },
+  {
+    name: 'one AZ of two refuses: TCP_REFUSED naming that address only',
+    args: () => [
+      ...at(env.gw.verify, '/widgets', 'two-az.example.com'),
+      '--servername',
+      'api.example.com',
+      ...creds(env.ids.valid),
+    ],
+    exit: 1,
+    failing: [['tcp.connect', 'TCP_REFUSED']],
+    extra: (result) => {
+      const tcp = check(result, 'tcp.connect');
+      expect(tcp.summary).toContain('127.0.0.2');
+      expect(tcp.summary).not.toContain('127.0.0.1:');
+      expect(tcp.details.addresses).toEqual([
+        expect.objectContaining({ address: '127.0.0.1', ok: true }),
+        expect.objectContaining({ address: '127.0.0.2', ok: false, error: 'ECONNREFUSED' }),
+      ]);
+    },
   },
   {
     name: 'an address that never answers: the TLS step times out within --timeout',
