@@ -140,12 +140,28 @@ describe.each<TlsVersion>(['TLSv1.2', 'TLSv1.3'])('against the gateway emulator 
     expect(expired.details.alert).toBe('certificate_expired');
   });
 
-  test('server-side TLS failures: untrusted server, wrong name', async () => {
+  test('server-side TLS failures: untrusted server, wrong name, expired server certificate, no common protocol', async () => {
     const gw = await gateway(version);
     const untrusted = await failure(gw.url, { ca: pki.foreignRoot.certPem });
     expect(untrusted.code).toBe('TLS_SERVER_UNTRUSTED');
     const mismatch = await failure(gw.url, { servername: 'nothere.example.org' });
     expect(mismatch.code).toBe('TLS_HOSTNAME_MISMATCH');
+    const day = 86_400_000;
+    const expiredServer = await pki.intermediate.issueServer({
+      dnsNames: ['localhost'],
+      ips: ['127.0.0.1'],
+      notBefore: new Date(Date.now() - 10 * day),
+      notAfter: new Date(Date.now() - day),
+    });
+    const stale = await gateway(version, { server: expiredServer });
+    expect((await failure(stale.url, {})).code).toBe('TLS_SERVER_EXPIRED');
+    // The listener speaks only h2 and the client only HTTP/1.1: the handshake fails on ALPN.
+    const h2Only = await gateway(version, {
+      tls: { minVersion: version, maxVersion: version, alpn: ['h2'] },
+    });
+    const protocol = await failure(h2Only.url, {});
+    expect(protocol.code).toBe('TLS_PROTOCOL');
+    expect(protocol.message).toContain('no_application_protocol');
   });
 
   test('HTTP failures: resource policy, missing route, ALB 502/503/504', async () => {
