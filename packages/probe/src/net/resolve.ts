@@ -76,7 +76,12 @@ async function viaResolver(host: string, server: { host: string; port: number },
   const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
   const name = isIP(server.host) === 6 ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
   resolver.setServers([name]);
-  try {
+  // c-ares retries and backs off on its own schedule; the probe's deadline is the step's timeout.
+  const timeout = () =>
+    Object.assign(new Error(`no answer within ${timeoutMs} ms`), {
+      code: 'ETIMEOUT',
+    }) as NodeJS.ErrnoException;
+  const lookupAll = async () => {
     const cnameChain: string[] = [];
     let current = host;
     // A chain longer than 8 is a loop or a misconfiguration; the address queries still follow it.
@@ -108,6 +113,9 @@ async function viaResolver(host: string, server: { host: string; port: number },
       throw Object.assign(new Error(`no A or AAAA records for ${host}`), { code: 'ENOTFOUND' });
     }
     return { host, resolver: name, cnameChain, addresses };
+  };
+  try {
+    return await withDeadline(lookupAll(), timeoutMs, timeout);
   } catch (error) {
     throw dnsError(host, error, name);
   } finally {
