@@ -19,7 +19,17 @@ export interface ParsedCertificate {
   readonly notAfter: Date;
   readonly fingerprint256: string;
   readonly selfSigned: boolean;
+  /** Extended key usage OIDs, or undefined when the extension is absent (any purpose). */
+  readonly extendedKeyUsage: readonly string[] | undefined;
+  readonly key: { readonly type: string; readonly bits?: number; readonly curve?: string };
 }
+
+/**
+ * Clients present the same certificates on every connection: parsing (and the self-signature
+ * check) once per certificate keeps the per-handshake verdict cheap.
+ */
+const parsedCache = new Map<string, ParsedCertificate>();
+const parsedCacheLimit = 1024;
 
 const pemBlock = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 
@@ -50,8 +60,22 @@ function child(block: asn1js.AsnType | undefined, index: number, what: string): 
   return value;
 }
 
+/** Parses a DER certificate (cached by content; the result is immutable). Throws on malformed DER. */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
   const bytes = Buffer.from(der);
+  const cacheKey = bytes.toString('base64');
+  const cached = parsedCache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const parsed = parseUncached(bytes);
+  if (parsedCache.size >= parsedCacheLimit) {
+    const oldest = parsedCache.keys().next().value;
+    if (oldest !== undefined) parsedCache.delete(oldest);
+  }
+  parsedCache.set(cacheKey, parsed);
+  return parsed;
+}
+
+function parseUncached(bytes: Buffer): ParsedCertificate {
   const x509 = new X509Certificate(bytes);
   const parsed = asn1js.fromBER(bytes);
   if (parsed.offset === -1) throw new Error('certificate: not DER');
@@ -65,7 +89,9 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
   if (!(serial instanceof asn1js.Integer)) throw new Error('certificate: serialNumber is not an INTEGER');
   const subjectDer = Buffer.from(subject.valueBeforeDecodeView);
   const issuerDer = Buffer.from(issuer.valueBeforeDecodeView);
-  return {
+  const publicKey = x509.publicKey;
+  const details = publicKey.asymmetricKeyDetails ?? {};
+  return Object.freeze({
     der: bytes,
     pem: derToPem(bytes),
     x509,
@@ -77,6 +103,12 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     notBefore: x509.validFromDate,
     notAfter: x509.validToDate,
     fingerprint256: x509.fingerprint256,
-    selfSigned: subjectDer.equals(issuerDer) && x509.checkIssued(x509) && x509.verify(x509.publicKey),
-  };
+    selfSigned: subjectDer.equals(issuerDer) && x509.checkIssued(x509) && x509.verify(publicKey),
+    extendedKeyUsage: x509.keyUsage,
+    key: {
+      type: publicKey.asymmetricKeyType ?? 'unknown',
+      ...(details.modulusLength === undefined ? {} : { bits: details.modulusLength }),
+      ...(details.namedCurve === undefined ? {} : { curve: details.namedCurve }),
+    },
+  });
 }

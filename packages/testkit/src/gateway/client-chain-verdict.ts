@@ -87,13 +87,25 @@ function crlSignedBy(crl: ParsedCrl, issuer: ParsedCertificate): boolean {
   return ok;
 }
 
+const issuanceChecks = new WeakMap<ParsedCertificate, Map<string, boolean>>();
+
 function issuedBy(cert: ParsedCertificate, candidate: ParsedCertificate): boolean {
   if (!candidate.subjectDer.equals(cert.issuerDer)) return false;
-  try {
-    return cert.x509.verify(candidate.x509.publicKey);
-  } catch {
-    return false;
+  let byCandidate = issuanceChecks.get(cert);
+  if (byCandidate === undefined) {
+    byCandidate = new Map();
+    issuanceChecks.set(cert, byCandidate);
   }
+  let ok = byCandidate.get(candidate.fingerprint256);
+  if (ok === undefined) {
+    try {
+      ok = cert.x509.verify(candidate.x509.publicKey);
+    } catch {
+      ok = false;
+    }
+    byCandidate.set(candidate.fingerprint256, ok);
+  }
+  return ok;
 }
 
 function toDerList(chain: readonly (string | Uint8Array)[]): Buffer[] {
@@ -103,18 +115,18 @@ function toDerList(chain: readonly (string | Uint8Array)[]): Buffer[] {
 }
 
 function keyTypeProblem(leaf: ParsedCertificate): string | undefined {
-  const key = leaf.x509.publicKey;
-  const details = key.asymmetricKeyDetails ?? {};
-  if (key.asymmetricKeyType === 'rsa') {
-    const bits = details.modulusLength ?? 0;
-    return bits >= 2048 && bits <= 8192 ? undefined : `RSA key of ${bits} bits (the ALB takes 2048 to 8192)`;
-  }
-  if (key.asymmetricKeyType === 'ec') {
-    return acceptedCurves.has(details.namedCurve ?? '')
+  const { type, bits, curve } = leaf.key;
+  if (type === 'rsa') {
+    return bits !== undefined && bits >= 2048 && bits <= 8192
       ? undefined
-      : `EC key on curve ${details.namedCurve} (the ALB takes P-256, P-384, P-521)`;
+      : `RSA key of ${bits} bits (the ALB takes 2048 to 8192)`;
   }
-  return `${key.asymmetricKeyType} key (the ALB takes RSA or ECDSA)`;
+  if (type === 'ec') {
+    return acceptedCurves.has(curve ?? '')
+      ? undefined
+      : `EC key on curve ${curve} (the ALB takes P-256, P-384, P-521)`;
+  }
+  return `${type} key (the ALB takes RSA or ECDSA)`;
 }
 
 /**
@@ -239,7 +251,7 @@ export function judgeClientChain(
       }
     }
   }
-  const usages = leaf.x509.keyUsage;
+  const usages = leaf.extendedKeyUsage;
   if (usages !== undefined && !usages.includes(clientAuthOid) && !usages.includes(anyExtendedKeyUsageOid)) {
     return fail(
       'Failed:ClientCertPurposeInvalid',

@@ -1,4 +1,4 @@
-import { constants as cryptoConstants, randomBytes } from 'node:crypto';
+import { constants as cryptoConstants, randomBytes, type X509Certificate } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
   createServer as createHttp2Server,
@@ -7,7 +7,7 @@ import {
 } from 'node:http2';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { createSecureContext, type PeerCertificate, type SecureContext, TLSSocket } from 'node:tls';
+import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
 import { TestkitError } from '../errors.ts';
 import {
   type ApiAnswer,
@@ -71,15 +71,19 @@ const mtlsHeaderPrefix = 'x-amzn-mtls-';
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 type AnyResponse = ServerResponse | Http2ServerResponse;
 
-/** The chain as the peer presented it, leaf first, from Node's linked peer-certificate objects. */
+/**
+ * The chain the peer presented, leaf first, as DER. Node links each certificate to its issuer
+ * among the presented ones (X509Certificate.issuerCertificate), which is all the verdict needs
+ * and much cheaper than getPeerCertificate(true).
+ */
 function presentedChain(socket: TLSSocket): Buffer[] {
   const chain: Buffer[] = [];
-  let cert: PeerCertificate | undefined = socket.getPeerCertificate(true);
   const seen = new Set<string>();
-  while (cert?.raw !== undefined && !seen.has(cert.fingerprint256)) {
+  let cert: X509Certificate | undefined = socket.getPeerX509Certificate();
+  while (cert !== undefined && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
     chain.push(cert.raw);
-    cert = (cert as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
+    cert = cert.issuerCertificate;
   }
   return chain;
 }
