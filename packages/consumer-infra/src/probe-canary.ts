@@ -222,8 +222,6 @@ export class ProbeCanary extends Construct {
         securityGroups: [this.securityGroup],
         logGroup: this.logGroup,
         environment,
-        // A canary must never pile up: one run at a time per AZ.
-        reservedConcurrentExecutions: 1,
       });
       new events.Rule(this, `Schedule${index}`, {
         description: `Runs ${placement.name}`,

@@ -52,7 +52,7 @@ export function nagFindings(stack: Stack, under = ''): NagFinding[] {
     .flatMap((violation) =>
       violation.violatingResources.map((resource) => ({
         rule: violation.ruleName,
-        path: resource.constructPath ?? resource.resourceLogicalId,
+        path: resource.constructPath ?? resource.resourceLogicalId ?? '',
         description: violation.description,
       })),
     )

@@ -71,13 +71,12 @@ describe('ProbeCanary', () => {
     expect(functions[0]?.[1].Properties.VpcConfig.SubnetIds).toHaveLength(availabilityZones.length);
   });
 
-  test('Node 24 on arm64, one run at a time, inputs as environment variables', () => {
+  test('Node 24 on arm64, inputs as environment variables', () => {
     const { template } = build({ expectStatus: 204, perAz: false, canaryName: 'orders-api' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      ReservedConcurrentExecutions: 1,
       Environment: {
         Variables: {
           [CANARY_ENVIRONMENT.url]: 'https://api.example.com/widgets',
