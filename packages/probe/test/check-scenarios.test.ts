@@ -147,6 +147,12 @@ beforeAll(async () => {
         networkInterfaceIds: ['eni-nosg'],
         securityGroups: [{ groupId: 'sg-ssh' }],
       },
+      {
+        id: 'vpce-0subnet',
+        serviceName: 'com.amazonaws.vpce.svc-1',
+        networkInterfaceIds: ['eni-ok'],
+        securityGroups: [{ groupId: 'sg-other-subnet' }],
+      },
     ],
     networkInterfaces: [
       eni('eni-ok'),
@@ -156,7 +162,12 @@ beforeAll(async () => {
     securityGroups: [
       {
         groupId: 'sg-443',
-        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrs: ['10.0.0.0/16'] }],
+        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrs: ['10.0.0.0/16', '127.0.0.0/8'] }],
+      },
+      // 443 is open, but only to another subnet: this host (127.0.0.1) is not admitted.
+      {
+        groupId: 'sg-other-subnet',
+        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrs: ['10.9.0.0/16'] }],
       },
       { groupId: 'sg-ssh', ingress: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: ['10.0.0.0/16'] }] },
     ],
@@ -617,6 +628,23 @@ const scenarios: Scenario[] = [
     ],
     exit: 1,
     failing: [['vpce.state', 'VPCE_SG_BLOCKS_443']],
+  },
+  {
+    name: 'VPC endpoint security group admits 443 only from another subnet: VPCE_SG_BLOCKS_443 naming this host',
+    args: () => [
+      ...at(env.gw.verify),
+      ...creds(env.ids.valid),
+      '--vpc-endpoint-id',
+      'vpce-0subnet',
+      '--ec2-endpoint',
+      env.ec2.endpoint,
+    ],
+    exit: 1,
+    failing: [['vpce.state', 'VPCE_SG_BLOCKS_443']],
+    extra: (result) => {
+      expect(check(result, 'vpce.state').summary).toContain('from 127.0.0.1');
+      expect(check(result, 'vpce.state').details.thisHost).toBe('127.0.0.1');
+    },
   },
   {
     name: 'VPC endpoint available, addresses match, 443 admitted: passes',

@@ -1,5 +1,7 @@
+import { BlockList, isIP } from 'node:net';
 import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
 import type { ProbeContext } from '../context.ts';
+import { localAddressFor } from '../net/local-address.ts';
 import { type Check, fail, pass } from './check.ts';
 
 const localCredentialsNote = 'credentials come from the default AWS provider chain';
@@ -24,6 +26,22 @@ function admits443(rule: IpPermission): boolean {
   const from = rule.FromPort ?? 0;
   const to = rule.ToPort ?? 65535;
   return from <= 443 && 443 <= to;
+}
+
+/** Whether a rule admits `source`: a CIDR containing it, or a security-group / prefix-list source (membership not visible from here). */
+function admitsSource(rule: IpPermission, source: string | undefined): boolean {
+  if ((rule.UserIdGroupPairs ?? []).length > 0 || (rule.PrefixListIds ?? []).length > 0) return true;
+  if (source === undefined) return true;
+  const family = isIP(source) === 6 ? 'ipv6' : 'ipv4';
+  const list = new BlockList();
+  for (const range of rule.IpRanges ?? []) addCidr(list, range.CidrIp, 'ipv4');
+  for (const range of rule.Ipv6Ranges ?? []) addCidr(list, range.CidrIpv6, 'ipv6');
+  return list.check(source, family);
+}
+
+function addCidr(list: BlockList, cidr: string | undefined, family: 'ipv4' | 'ipv6'): void {
+  const [network, bits] = (cidr ?? '').split('/');
+  if (network && bits !== undefined && isIP(network) !== 0) list.addSubnet(network, Number(bits), family);
 }
 
 function sourcesOf(rule: IpPermission): string[] {
@@ -88,8 +106,13 @@ export const vpceCheck: Check = {
       );
       const dnsAddresses = (context.resolution?.addresses ?? []).map((a) => a.address);
       const eniSet = new Set(eniAddresses.map((a) => a.address));
+      const source = dnsAddresses[0] === undefined ? undefined : await localAddressFor(dnsAddresses[0]);
       const rules443 = groups.flatMap((g) =>
-        (g.IpPermissions ?? []).filter(admits443).map((r) => ({ groupId: g.GroupId, sources: sourcesOf(r) })),
+        (g.IpPermissions ?? []).filter(admits443).map((r) => ({
+          groupId: g.GroupId,
+          sources: sourcesOf(r),
+          admitsThisHost: admitsSource(r, source),
+        })),
       );
       const details = {
         vpcEndpointId: id,
@@ -103,6 +126,7 @@ export const vpceCheck: Check = {
         eniAddresses,
         dnsAddresses,
         securityGroups: groupIds,
+        thisHost: source ?? null,
         rulesAdmitting443: rules443,
       };
       // EC2 writes states in lower camel case, the SDK's enums capitalise some: compare case-insensitively.
@@ -117,15 +141,16 @@ export const vpceCheck: Check = {
           details,
         );
       }
-      if (rules443.length === 0) {
+      if (!rules443.some((r) => r.admitsThisHost)) {
+        const from = source === undefined ? '' : ` from ${source}`;
         return fail(
           'VPCE_SG_BLOCKS_443',
-          `no inbound rule of ${groupIds.join(', ') || 'the endpoint (no security groups)'} admits TCP 443`,
+          `no inbound rule of ${groupIds.join(', ') || 'the endpoint (no security groups)'} admits TCP 443${from}${rules443.length > 0 ? ` (443 is open to ${[...new Set(rules443.flatMap((r) => r.sources))].join(', ')} only)` : ''}`,
           details,
         );
       }
       return pass(
-        `${id} available, ${eniAddresses.length} interface ${eniAddresses.length === 1 ? 'address' : 'addresses'} match DNS, TCP 443 admitted from ${[...new Set(rules443.flatMap((r) => r.sources))].join(', ')}`,
+        `${id} available, ${eniAddresses.length} interface ${eniAddresses.length === 1 ? 'address' : 'addresses'} match DNS, TCP 443 admitted from ${[...new Set(rules443.filter((r) => r.admitsThisHost).flatMap((r) => r.sources))].join(', ')}`,
         details,
       );
     } finally {
