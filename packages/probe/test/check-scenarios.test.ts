@@ -5,6 +5,7 @@ import {
   type LocalDnsServer,
   type LocalEc2,
   type LocalElbv2,
+  type LocalS3,
   type LocalSecretsManager,
   type MtlsTerminator,
   startDnsServer,
@@ -13,6 +14,7 @@ import {
   startGateway,
   startHaproxy,
   startNginx,
+  startS3,
   startSecretsManager,
   type TestPki,
   toEncryptedPkcs8Pem,
@@ -51,6 +53,7 @@ interface Env {
   refusedPort: number;
   ec2: LocalEc2;
   elbv2: LocalElbv2;
+  s3: LocalS3;
   secrets: LocalSecretsManager;
   nginx?: MtlsTerminator;
   haproxy?: MtlsTerminator;
@@ -172,6 +175,7 @@ beforeAll(async () => {
       { groupId: 'sg-ssh', ingress: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: ['10.0.0.0/16'] }] },
     ],
   });
+  const s3 = await startS3({ objects: { 'consumer-crls/intermediate.crl': pki.crlPem } });
   const elbv2 = await startElbv2({
     trustStores: [
       {
@@ -221,6 +225,7 @@ beforeAll(async () => {
     refusedPort,
     ec2,
     elbv2,
+    s3,
     secrets,
     ...(nginx ? { nginx } : {}),
     ...(haproxy ? { haproxy } : {}),
@@ -236,6 +241,7 @@ afterAll(async () => {
     env.silent.close(),
     env.ec2.close(),
     env.elbv2.close(),
+    env.s3.close(),
     env.secrets.close(),
     env.nginx?.close(),
     env.haproxy?.close(),
@@ -409,6 +415,44 @@ const scenarios: Scenario[] = [
     failing: [['client-cert.inspect', 'CLIENT_CERT_KEY_MISMATCH']],
     passing: ['tls.server', 'tls.no-client-cert'],
     extra: (result) => expect(check(result, 'tls.client-cert').status).toBe('skip'),
+  },
+  {
+    name: 'CRL from s3:// (local S3): the revoked serial is found, CLIENT_CERT_REVOKED',
+    args: () => [
+      ...at(env.gw.verify),
+      ...creds(env.ids.revoked),
+      '--crl',
+      's3://consumer-crls/intermediate.crl',
+      '--s3-endpoint',
+      env.s3.endpoint,
+    ],
+    exit: 1,
+    failing: [['revocation.crl', 'CLIENT_CERT_REVOKED']],
+  },
+  {
+    name: 'CRL from a URL (a pre-signed location): fresh and valid for a valid certificate',
+    args: () => [
+      ...at(env.gw.verify),
+      ...creds(env.ids.valid),
+      '--crl',
+      env.s3.presign('consumer-crls', 'intermediate.crl'),
+    ],
+    exit: 0,
+    passing: [...allPass, 'revocation.crl'],
+  },
+  {
+    name: 'CRL location that cannot be fetched: CRL_UNAVAILABLE',
+    args: () => [
+      ...at(env.gw.verify),
+      ...creds(env.ids.valid),
+      '--crl',
+      's3://consumer-crls/missing.crl',
+      '--s3-endpoint',
+      env.s3.endpoint,
+    ],
+    exit: 1,
+    failing: [['revocation.crl', 'CRL_UNAVAILABLE']],
+    passing: ['tls.client-cert', 'http.response'],
   },
   {
     name: 'stale CRL: CRL_STALE',

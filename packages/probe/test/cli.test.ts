@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createTestPki,
@@ -8,6 +8,7 @@ import {
   startSecretsManager,
   type TestPki,
   toEncryptedPkcs8Pem,
+  toPkcs12,
 } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CERT_OPTIONS } from '../src/cli/cert-command.ts';
@@ -113,6 +114,28 @@ describe.concurrent('mtls-probe command line', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('IDENTITY_PASSPHRASE_WRONG');
     assertNoKeyMaterial(run.stdout + run.stderr, secretsOf(), [wrong, passphrase]);
+  });
+
+  test('a PKCS#12 file with --pfx and --passphrase: passes, and cert reads it too', async () => {
+    const pfx = join(files.dir, 'client.p12');
+    writeFileSync(pfx, await toPkcs12(pki.clients.valid, passphrase, { includeChain: true }));
+    const run = await runCli([
+      'check',
+      ...target(),
+      '--pfx',
+      pfx,
+      '--passphrase',
+      passphrase,
+      '--format',
+      'json',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as ProbeResult).verdict).toBe('pass');
+    assertNoKeyMaterial(run.stdout + run.stderr, secretsOf(), [passphrase]);
+    const cert = await runCli(['cert', pfx, '--passphrase', passphrase]);
+    expect(cert.status).toBe(0);
+    expect(cert.stdout).toContain(pki.clients.valid.serialHex);
+    assertNoKeyMaterial(cert.stdout + cert.stderr, secretsOf(), [passphrase]);
   });
 
   test('a secret that does not exist exits 2 with SECRET_NOT_FOUND', async () => {
