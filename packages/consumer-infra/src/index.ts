@@ -1,3 +1,10 @@
+export { addMtlsLinkStacks, type MtlsLinkAppOptions } from './app.ts';
+export {
+  CONTEXT_KEYS,
+  type ContextKey,
+  consumerPropsFromContext,
+  producerPropsFromContext,
+} from './app-context.ts';
 export {
   bundleCanary,
   bundleCanaryOnce,

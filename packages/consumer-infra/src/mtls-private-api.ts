@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -255,7 +255,12 @@ export class MtlsPrivateApi extends Construct {
       onUpdate: {
         service: 'EC2',
         action: 'DescribeNetworkInterfaces',
-        parameters: { NetworkInterfaceIds: this.executeApiEndpoint.vpcEndpointNetworkInterfaceIds },
+        // One token per ENI: a whole list token would need CDK's JSON-stringify custom resource.
+        parameters: {
+          NetworkInterfaceIds: Array.from({ length: azCount }, (_, i) =>
+            Fn.select(i, this.executeApiEndpoint.vpcEndpointNetworkInterfaceIds),
+          ),
+        },
         physicalResourceId: cr.PhysicalResourceId.of(endpointId),
         outputPaths: Array.from({ length: azCount }, (_, i) => `NetworkInterfaces.${i}.PrivateIpAddress`),
       },

@@ -229,6 +229,9 @@ describe('MtlsPrivateApi', () => {
     ]);
     const [lookup] = Object.values(template.findResources('Custom::AWS'));
     expect(JSON.stringify(lookup?.Properties.Update)).toContain('DescribeNetworkInterfaces');
+    // The ENI ids are passed one by one, so no JSON-stringify helper function is needed.
+    template.resourceCountIs('Custom::AWSCDKCfnJsonStringify', 0);
+    template.resourceCountIs('AWS::Lambda::Function', 2);
   });
 
   test('security groups chain NLB -> ALB -> endpoint on 443 (and the ALB health port from the NLB)', () => {
