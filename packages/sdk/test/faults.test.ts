@@ -72,9 +72,13 @@ describe.each<TlsVersion>(['TLSv1.2', 'TLSv1.3'])(
       );
       const stats = api.stats();
       await api.close();
-      const failed = results.filter((result) => result.status === 'rejected');
+      const failed = results.flatMap((result) =>
+        result.status === 'rejected' ? [result.reason as MtlsLinkError] : [],
+      );
       console.info(`${version}: 600 idempotent requests, ${failed.length} failed, ${stats.retries} retries`);
-      expect(failed).toEqual([]);
+      expect(
+        failed.map((error) => `${error.code} ${error.message} ${JSON.stringify(error.details)}`),
+      ).toEqual([]);
       // 600 requests plus their retries at one reset in twenty.
       expect(stats.retries).toBeGreaterThanOrEqual(25);
       expect(maxDurationMs).toBeLessThan(2000 + 2000);
