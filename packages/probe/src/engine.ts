@@ -6,7 +6,7 @@ import { hintFor, isProbeCode } from './codes.ts';
 import type { ProbeContext, ProbeInputs } from './context.ts';
 import { isProbeError } from './errors.ts';
 import { loadInputs } from './inputs/load-inputs.ts';
-import { PROBE_DEFAULTS, type ProbeOptions } from './options.ts';
+import type { ProbeOptions } from './options.ts';
 import { type CheckId, type CheckResult, type ProbeResult, verdictOf } from './result.ts';
 import { buildContext } from './run-context.ts';
 
@@ -98,5 +98,3 @@ export async function runProbe(options: ProbeOptions, preloaded?: ProbeInputs): 
   const result = await runChecks(context, startedAt);
   return { ...result, durationMs: Math.round(performance.now() - start) };
 }
-
-export { PROBE_DEFAULTS };

@@ -104,6 +104,7 @@ beforeAll(async () => {
       records: {
         'api.example.com': loopback,
         'other.example.com': loopback,
+        'alias.example.com': [{ type: 'CNAME', data: 'api.example.com', ttl: 30 }],
         // Two AZs: the second interface address has nothing listening.
         'two-az.example.com': [...loopback, { type: 'A', data: '127.0.0.2' }],
       },
@@ -473,6 +474,26 @@ const scenarios: Scenario[] = [
     args: () => [...at(env.gw.expiredServer), ...creds(env.ids.valid)],
     exit: 1,
     failing: [['tls.server', 'TLS_SERVER_EXPIRED']],
+  },
+  {
+    name: 'a CNAME to the API name: the chain and TTLs are reported, SNI follows --servername',
+    args: () => [
+      ...at(env.gw.verify, '/widgets', 'alias.example.com'),
+      '--servername',
+      'api.example.com',
+      ...creds(env.ids.valid),
+    ],
+    exit: 0,
+    passing: allPass,
+    extra: (result) => {
+      const dns = check(result, 'dns.resolve').details as {
+        cnameChain: string[];
+        addresses: { ttl?: number }[];
+      };
+      expect(dns.cnameChain).toEqual(['api.example.com']);
+      expect(dns.addresses[0]?.ttl).toBeTypeOf('number');
+      expect(result.target).toMatchObject({ host: 'alias.example.com', servername: 'api.example.com' });
+    },
   },
   {
     name: 'NXDOMAIN: DNS_NXDOMAIN, TCP and TLS skipped',

@@ -1,4 +1,6 @@
+import { isProbeCode } from '../codes.ts';
 import { formatHostPort } from '../net/address.ts';
+import { classifyExchange } from '../net/exchange-failure.ts';
 import { type Check, fail, pass } from './check.ts';
 import { exchangeAll, exchangeFacts } from './exchange-all.ts';
 import { describeRefusal, refusalOf } from './refusal.ts';
@@ -23,9 +25,16 @@ export const tlsNoClientCertCheck: Check = {
     }
     const unclear = results.find((r) => refusalOf(r) === undefined);
     if (unclear !== undefined) {
+      // Neither an answer nor a refusal: the connection itself broke; say how, as the SDK would.
+      const error = classifyExchange(unclear, {
+        servername: context.sni,
+        clientCertificate: false,
+        timeoutMs: context.timeoutMs,
+      });
+      const code = error !== undefined && isProbeCode(error.code) ? error.code : 'REQUEST_FAILED';
       return fail(
-        'MTLS_NOT_ENFORCED',
-        `${formatHostPort(unclear.address, unclear.port)} neither answered nor refused a connection without a client certificate: ${unclear.failure?.message ?? 'unknown'}`,
+        code,
+        `${formatHostPort(unclear.address, unclear.port)} neither answered nor refused a connection without a client certificate: ${error?.message ?? unclear.failure?.message ?? 'unknown'}`,
         details,
       );
     }
