@@ -29,7 +29,7 @@ export interface TrustStoreSource {
 export interface MtlsPrivateApiProps {
   /** The producer VPC: the ALB, the NLB and the execute-api endpoint live in its private subnets. */
   readonly vpc: ec2.IVpc;
-  /** @default the VPC's isolated subnets */
+  /** @default the VPC's private subnets (with egress if any, else isolated) */
   readonly subnets?: ec2.SubnetSelection;
   /** The API's name as consumers call it, e.g. `api.example.com`. */
   readonly domainName: string;
@@ -89,7 +89,7 @@ export class MtlsPrivateApi extends Construct {
     }
     const stack = Stack.of(this);
     const subnets: ec2.SubnetSelection = {
-      ...(props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }),
+      ...(props.subnets ?? {}),
       onePerAz: true,
     };
     const azCount = props.vpc.selectSubnets(subnets).subnets.length;

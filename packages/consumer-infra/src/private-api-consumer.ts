@@ -40,7 +40,7 @@ export interface PrivateApiConsumerProps {
   readonly endpointServiceName: string;
   /**
    * Subnets for the endpoint; one per AZ is kept (one endpoint interface per AZ).
-   * @default the VPC's private subnets
+   * @default the VPC's private subnets (with egress if any, else isolated)
    */
   readonly subnets?: ec2.SubnetSelection;
   /**
@@ -96,7 +96,7 @@ export class PrivateApiConsumer extends Construct {
     this.endpoint = new ec2.InterfaceVpcEndpoint(this, 'Endpoint', {
       vpc: props.vpc,
       service: new ec2.InterfaceVpcEndpointService(props.endpointServiceName, 443),
-      subnets: { ...(props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }), onePerAz: true },
+      subnets: { ...(props.subnets ?? {}), onePerAz: true },
       securityGroups: [this.securityGroup],
       open: false,
       privateDnsEnabled: dns.kind === 'endpoint-service',

@@ -32,7 +32,7 @@ export interface ProbeCanaryProps {
   readonly expectStatus?: number;
   /**
    * Subnets the canary runs in.
-   * @default the VPC's private subnets (isolated ones when there are no subnets with egress)
+   * @default the VPC's private subnets (with egress if any, else isolated)
    */
   readonly subnets?: ec2.SubnetSelection;
   /**
@@ -158,7 +158,7 @@ export class ProbeCanary extends Construct {
     }
 
     const code = props.code ?? lambda.Code.fromAsset(bundleCanaryOnce(props.entry).dir);
-    const subnetSelection = props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    const subnetSelection = props.subnets ?? {};
     const placements: { name: string; availabilityZone: string | undefined; subnets: ec2.SubnetSelection }[] =
       [];
     if (props.perAz ?? false) {
