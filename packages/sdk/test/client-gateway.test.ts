@@ -218,3 +218,39 @@ for (const { name, start } of terminators) {
     );
   });
 }
+
+describe('over HTTP/2 (TLS 1.3, ALPN h2)', () => {
+  for (const style of styles) {
+    test(`a refusal by ${style} is MTLS_REJECTED`, async () => {
+      const gw = await gateway('TLSv1.3', {
+        refusal: { style },
+        tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', alpn: ['h2'] },
+      });
+      const error = await failure(gw.url, {
+        identity: ids.revoked,
+        allowH2: true,
+        timeouts: { headers: 1000 },
+      });
+      expect(error.code).toBe('MTLS_REJECTED');
+      expect(error.details.signal).toBe(style);
+    });
+  }
+
+  test('a reset on an accepted HTTP/2 connection is REQUEST_FAILED, not a refusal', async () => {
+    const gw = await gateway('TLSv1.3', {
+      tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', alpn: ['h2'] },
+    });
+    const api = createClient({
+      baseUrl: gw.url,
+      identity: ids.valid,
+      ca: pki.trustStorePem,
+      allowH2: true,
+      retry: false,
+    });
+    expect((await api.GET('/widgets')).status).toBe(200);
+    gw.update({ faults: { resetRatio: 1 } });
+    const error = (await api.GET('/widgets').catch((e: unknown) => e)) as MtlsLinkError;
+    await api.close();
+    expect(error.code).toBe('REQUEST_FAILED');
+  });
+});

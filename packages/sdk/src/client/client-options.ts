@@ -52,9 +52,10 @@ export interface ClientOptions {
   /**
    * Negotiate HTTP/2 when the server offers it (ALPN). @default false (undici 8 itself defaults to
    * true). HTTP/2 multiplexes every request over one connection: against the Node emulator it ran
-   * about 15 % faster than the HTTP/1.1 pool, but a TLS 1.3 refusal that arrives as a reset or a
-   * close (not an alert) is recognised only on HTTP/1.1 connections, whose first response byte the
-   * connector can watch; and one connection pins all traffic to one load-balancer node.
+   * about 15 % faster than the HTTP/1.1 pool, but one connection pins all traffic to one
+   * load-balancer node, and a TLS 1.3 refusal by reset or close is recognised less precisely (any
+   * byte after the handshake, a session ticket included, counts as an answer, where HTTP/1.1 watches
+   * for the first response byte).
    */
   readonly allowH2?: boolean;
   /** Connections per origin in the keep-alive pool. @default 32 */

@@ -13,7 +13,7 @@ export interface ConnectionFacts {
   serverHelloSeen: boolean;
   handshakeComplete: boolean;
   tlsProtocol: string | undefined;
-  /** `undefined` for HTTP/2 sessions, which read the socket themselves (so we cannot tell). */
+  /** Any byte after the handshake, for HTTP/2 (whose sessions read natively). */
   responseStarted: boolean | undefined;
   /** The first TLS alert the server sent on this connection. */
   receivedAlert: string | undefined;
@@ -68,6 +68,9 @@ export function trackingConnector(
       receivedAlert: undefined,
       clientCertificate,
     };
+    // HTTP/2 sessions read the socket natively, so no read() can be watched: any byte after the
+    // handshake (SETTINGS, a session ticket) means the server did not refuse at that point.
+    let h2BytesAtHandshake: number | undefined;
     const socket = (base as (...args: Parameters<buildConnector.connector>) => unknown)(
       options,
       (error, sock) => {
@@ -80,7 +83,7 @@ export function trackingConnector(
         facts.handshakeComplete = true;
         facts.tlsProtocol =
           typeof tlsSocket.getProtocol === 'function' ? (tlsSocket.getProtocol() ?? undefined) : undefined;
-        if (tlsSocket.alpnProtocol === 'h2') facts.responseStarted = undefined;
+        if (tlsSocket.alpnProtocol === 'h2') h2BytesAtHandshake = tlsSocket.bytesRead;
         else watchFirstRead(tlsSocket, facts);
         callback(null, sock);
       },
@@ -96,6 +99,7 @@ export function trackingConnector(
       if (facts.tlsProtocol === undefined) facts.tlsProtocol = socket.getProtocol() ?? undefined;
     });
     socket.on('error', (error: unknown) => {
+      if (h2BytesAtHandshake !== undefined) facts.responseStarted = socket.bytesRead > h2BytesAtHandshake;
       if (facts.receivedAlert === undefined) {
         const { code, message } = error as { code?: unknown; message?: unknown };
         facts.receivedAlert = alertOfError(
