@@ -311,3 +311,20 @@ describe('refused certificates and identity events', () => {
     await api.close();
   });
 });
+
+describe('hooks', () => {
+  test('a hook that throws does not fail the request', async () => {
+    const api = client({
+      hooks: {
+        onRequest: () => {
+          throw new Error('logger broke');
+        },
+        onResponse: () => {
+          throw new Error('logger broke');
+        },
+      },
+    });
+    expect((await api.request({ method: 'GET', path: '/echo' })).status).toBe(200);
+    await api.close();
+  });
+});

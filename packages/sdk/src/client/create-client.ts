@@ -244,7 +244,7 @@ class MtlsClient {
     try {
       for (;;) {
         const pool = transport.pool ?? (await transport.ready());
-        hooks.onRequest?.({ method, url, attempt });
+        if (hooks.onRequest !== undefined) observe(hooks.onRequest, { method, url, attempt });
         let error: MtlsLinkError;
         let retryAfterMs: number | undefined;
         try {
@@ -258,7 +258,15 @@ class MtlsClient {
               data = typeof type === 'string' && type.includes('json') ? parseJson(text, method, url) : text;
             }
             if (request.schema !== undefined) data = await validate(request.schema, data, method, url);
-            hooks.onResponse?.({ method, url, attempt, status, durationMs: performance.now() - started });
+            if (hooks.onResponse !== undefined) {
+              observe(hooks.onResponse, {
+                method,
+                url,
+                attempt,
+                status,
+                durationMs: performance.now() - started,
+              });
+            }
             return { data, status, headers: response.headers };
           }
           const body = await response.body.text();
@@ -303,7 +311,8 @@ class MtlsClient {
             continue;
           }
         }
-        hooks.onError?.(error, { method, url, attempt });
+        if (hooks.onError !== undefined)
+          observe((e: MtlsLinkError) => hooks.onError?.(e, { method, url, attempt }), error);
         throw error;
       }
     } finally {
@@ -312,7 +321,8 @@ class MtlsClient {
   }
 
   #emitRetry(event: RetryEvent): void {
-    this.#options.hooks.onRetry?.(event);
+    const onRetry = this.#options.hooks.onRetry;
+    if (onRetry !== undefined) observe(onRetry, event);
     this.#events.emit('retry', event);
   }
 
@@ -342,6 +352,15 @@ class MtlsClient {
       aborted: signal?.aborted === true,
       ...facts,
     });
+  }
+}
+
+/** Hooks observe; one that throws must not fail the request it watched. */
+function observe<T>(hook: (value: T) => void, value: T): void {
+  try {
+    hook(value);
+  } catch {
+    // Deliberately ignored, as the event emitter does.
   }
 }
 
