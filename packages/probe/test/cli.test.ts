@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createTestPki,
   type Gateway,
@@ -14,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CERT_OPTIONS } from '../src/cli/cert-command.ts';
 import { CHECK_OPTIONS } from '../src/cli/check-options.ts';
 import { CHECK_IDS, type ProbeResult } from '../src/index.ts';
-import { ensureBuilt, runCli } from './helpers/built-cli.ts';
+import { cliPath, ensureBuilt, runCli } from './helpers/built-cli.ts';
 import { assertNoKeyMaterial, type IdentityFiles, type PkiFiles, writePki } from './helpers/pki-files.ts';
 
 const passphrase = 'open sesame 42';
@@ -227,6 +229,30 @@ describe.concurrent('mtls-probe command line', () => {
     expect(runs).toHaveLength(3);
     expect(runs[2]).toMatch(/^#3 .* PASS .*\| 3 runs, 0 failed, p50 [\d.]+ ms, p99 [\d.]+ ms$/);
     expect(run.stderr).toMatch(/mtls-probe watch: 3 runs, 0 failed, p50/);
+  });
+
+  test('--watch without --count runs until Ctrl-C, then prints its summary and exits by the runs it saw', async () => {
+    const child = spawn(
+      process.execPath,
+      [cliPath, 'check', ...target(), '--cert', valid.cert, '--key', valid.key, '--watch', '0.2'],
+      {
+        env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 100 && stdout.split('\n').length < 3; i++) await sleep(100);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout.trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    expect(stderr).toMatch(/mtls-probe watch: \d+ runs, 0 failed, p50 /);
   });
 
   test('cert shows subject, issuer, serial as the ALB sends it, validity, key, EKU, chain and the verdict', async () => {

@@ -54,7 +54,7 @@ export const clientCertCheck: Check = {
     if (warning !== undefined && isProbeCode(warning.code))
       return warn(warning.code, warning.message, details);
     return pass(
-      `${identity.subject}, ${identity.keyType.toUpperCase()}${identity.keyBits ? ` ${identity.keyBits}` : identity.curve ? ` ${identity.curve}` : ''}, ${Math.floor(inspection.daysLeft)} days left, ALB would log ${inspection.predictedAlbStatus}`,
+      `${identity.subject}, ${identity.keyType.toUpperCase()}${identity.keyBits ? ` ${identity.keyBits}` : identity.curve ? ` ${identity.curve}` : ''}, ${Math.floor(inspection.daysLeft)} days left, ALB would log ${inspection.predictedAlbStatus}${inspection.predictedAlbStatus === 'Success' ? '' : ' (see revocation.crl)'}`,
       details,
     );
   },

@@ -56,7 +56,7 @@ export const revocationCrlCheck: Check = {
     const lists = crls.flatMap((c) => ('lists' in c ? c.lists : []));
     const entries = lists.reduce((n, l) => n + l.revokedEntries, 0);
     return pass(
-      `${lists.length} CRL${lists.length === 1 ? '' : 's'} valid and fresh (${entries} revoked entries)${judged === undefined ? '' : `; serial ${context.inputs.identity?.serialHex} not listed`}`,
+      `${lists.length} CRL${lists.length === 1 ? '' : 's'} valid and fresh (${entries} revoked ${entries === 1 ? 'entry' : 'entries'})${judged === undefined ? '' : `; serial ${context.inputs.identity?.serialHex} not listed`}`,
       details,
     );
   },
