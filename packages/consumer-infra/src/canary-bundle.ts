@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,7 @@ export function bundleCanary(options: CanaryBundleOptions = {}): CanaryBundle {
       logLevel: 'silent',
     });
   } catch (cause) {
+    if (options.outDir === undefined) rmSync(dir, { recursive: true, force: true });
     throw new ConsumerInfraError(
       'CANARY_BUNDLE_FAILED',
       `esbuild could not bundle the canary entry ${entry}`,
@@ -102,4 +103,13 @@ export function bundleCanaryOnce(entry: string = DEFAULT_CANARY_ENTRY): CanaryBu
     bundles.set(entry, bundle);
   }
   return bundle;
+}
+
+/**
+ * Deletes the directories bundleCanaryOnce wrote. Call after `app.synth()`: synthesis has copied
+ * the bundle into the cloud assembly by then.
+ */
+export function removeCanaryBundles(): void {
+  for (const bundle of bundles.values()) rmSync(bundle.dir, { recursive: true, force: true });
+  bundles.clear();
 }

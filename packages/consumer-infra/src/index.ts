@@ -11,6 +11,7 @@ export {
   type CanaryBundle,
   type CanaryBundleOptions,
   DEFAULT_CANARY_ENTRY,
+  removeCanaryBundles,
 } from './canary-bundle.ts';
 export { CANARY_ENVIRONMENT } from './canary-environment.ts';
 export { CANARY_METRICS, type CanaryMetricName } from './canary-metrics.ts';

@@ -1,14 +1,19 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const builtApp = join(packageDir, 'dist', 'bin', 'app.js');
+const scratch: string[] = [];
+
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Runs the built app the way `pnpm --filter @mtls-link/consumer-infra synth` does, into a temp dir. */
 async function synth(context: Record<string, unknown>) {
@@ -16,6 +21,7 @@ async function synth(context: Record<string, unknown>) {
     throw new Error(`${builtApp} is missing: run "pnpm exec tsc -b" at the repository root first`);
   }
   const outdir = mkdtempSync(join(tmpdir(), 'mtls-link-synth-'));
+  scratch.push(outdir);
   const { stdout } = await run(process.execPath, [builtApp], {
     cwd: packageDir,
     // No AWS credentials and no network are needed: nothing is looked up.
@@ -34,6 +40,7 @@ async function synth(context: Record<string, unknown>) {
 describe('the built app (node dist/bin/app.js)', () => {
   test('synthesizes both stacks offline from cdk.json, with cdk-nag passing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtls-link-canary-entry-'));
+    scratch.push(dir);
     const entry = join(dir, 'handler.mjs');
     writeFileSync(entry, "export const handler = async () => ({ verdict: 'pass' });\n");
     const { outdir, stdout, manifest } = await synth({ canaryEntry: entry });

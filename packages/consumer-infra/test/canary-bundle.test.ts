@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,17 +32,21 @@ describe('bundleCanary', () => {
     await expect(loaded.handler({ text: 'abc' })).resolves.toEqual({
       digest: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('an entry that cannot be bundled gives a typed error naming the entry', () => {
     let caught: unknown;
+    const outDir = mkdtempSync(join(tmpdir(), 'mtls-link-bundle-test-'));
     try {
-      bundleCanary({ entry: join(tmpdir(), 'no-such-canary-entry.ts') });
+      bundleCanary({ entry: join(tmpdir(), 'no-such-canary-entry.ts'), outDir });
     } catch (error) {
       caught = error;
     }
     expect(isConsumerInfraError(caught)).toBe(true);
     expect(caught).toMatchObject({ code: 'CANARY_BUNDLE_FAILED', field: 'entry' });
     expect((caught as Error).message).toContain('no-such-canary-entry.ts');
+    expect(readdirSync(outDir)).toEqual([]);
+    rmSync(outDir, { recursive: true, force: true });
   });
 });

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
   createTestPki,
@@ -84,6 +85,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([gateway?.close(), secrets?.close(), s3?.close()]);
+  if (bundle !== undefined) rmSync(bundle.dir, { recursive: true, force: true });
 });
 
 /**

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll } from 'vitest';
 import { bundleCanary, type CanaryBundle } from '../src/index.ts';
 
 /** A stand-in canary entry with the handler's shape, for tests that only need an asset. */
@@ -18,6 +19,11 @@ export function stubCanaryBundle(): CanaryBundle {
 }
 
 let stub: CanaryBundle | undefined;
+
+afterAll(() => {
+  // The stub's directory is the parent of its `out` bundle directory.
+  if (stub !== undefined) rmSync(join(stub.dir, '..'), { recursive: true, force: true });
+});
 
 /** One stub bundle per test file (each file runs in its own worker). */
 export function stubCanaryCode(): lambda.Code {

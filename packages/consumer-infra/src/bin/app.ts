@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { addMtlsLinkStacks } from '../app.ts';
+import { removeCanaryBundles } from '../canary-bundle.ts';
 import { isConsumerInfraError } from '../errors.ts';
 
 // Run as `node dist/bin/app.js` (no CDK CLI) the app still reads cdk.json's context and writes to
@@ -29,4 +30,6 @@ try {
   const details = (error.cause as { errors?: { text?: string }[] } | undefined)?.errors ?? [];
   for (const detail of details) console.error(`  ${detail.text ?? ''}`);
   process.exitCode = 1;
+} finally {
+  removeCanaryBundles();
 }
