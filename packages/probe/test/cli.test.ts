@@ -255,6 +255,37 @@ describe.concurrent('mtls-probe command line', () => {
     expect(stderr).toMatch(/mtls-probe watch: \d+ runs, 0 failed, p50 /);
   });
 
+  test('a full check costs three TLS connections, as the ALB connection log shows (two Success), and runs well under a second', async () => {
+    const own = await startGateway({
+      mode: 'verify',
+      server: pki.server,
+      trustStore: { caPem: pki.trustStorePem },
+    });
+    try {
+      const run = await runCli([
+        'check',
+        `https://127.0.0.1:${own.port}/widgets`,
+        '--ca',
+        files.ca,
+        '--cert',
+        valid.cert,
+        '--key',
+        valid.key,
+        '--format',
+        'json',
+      ]);
+      expect(run.status, run.stderr).toBe(0);
+      expect((JSON.parse(run.stdout) as ProbeResult).durationMs).toBeLessThan(1000);
+      // tcp.connect opens a plain TCP connection (logged without TLS); then tls.server and
+      // tls.client-cert succeed, and tls.no-client-cert is refused on purpose.
+      const tls = own.connectionLog.filter((e) => e.tlsProtocol !== '-').map((e) => e.tlsVerifyStatus);
+      expect(tls.sort()).toEqual(['Failed:UnmappedConnectionError', 'Success', 'Success']);
+      expect(own.connectionLog).toHaveLength(4);
+    } finally {
+      await own.close();
+    }
+  });
+
   test('cert shows subject, issuer, serial as the ALB sends it, validity, key, EKU, chain and the verdict', async () => {
     const run = await runCli(['cert', valid.cert, '--key', valid.key, '--trust-store', files.trustStore]);
     expect(run.status).toBe(0);

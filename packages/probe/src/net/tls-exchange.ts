@@ -218,6 +218,7 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
     let secure: TLSSocket | undefined;
     let handshakeDone = false;
     let responseStarted = false;
+    let closing = false;
 
     const finish = (end: { response?: HttpResponse; failure?: ExchangeFailure }) => {
       if (done) return;
@@ -233,7 +234,8 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
         ...end,
       });
     };
-    const fail = (failure: ExchangeFailure) => finish({ failure });
+    // Once we are closing on purpose, whatever the peer does next ends the exchange without blame.
+    const fail = (failure: ExchangeFailure) => finish(closing ? {} : { failure });
     const arm = (next: ExchangeStage) => {
       clearTimeout(timer);
       stage = next;
@@ -289,7 +291,13 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
         handshakeDone = true;
         handshake = handshakeFacts(socket, true, options.verifyName);
         if (options.request === undefined) {
-          finish({});
+          // Close politely and give the server a moment: under TLS 1.3 it judges the client
+          // certificate after our side is done, and an abrupt reset would be logged as a failed
+          // connection on the producer's side.
+          closing = true;
+          socket.end();
+          clearTimeout(timer);
+          timer = setTimeout(() => finish({}), Math.min(options.timeoutMs, 250));
           return;
         }
         arm('response');
