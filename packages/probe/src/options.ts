@@ -49,6 +49,8 @@ export interface ProbeOptions {
   readonly method?: string;
   /** `Name: value` lines. */
   readonly headers?: readonly string[];
+  /** Request body, UTF-8 (e.g. JSON for a POST). */
+  readonly body?: string;
   /** Per step (DNS, TCP, TLS handshake, first byte, body), in milliseconds. @default 5000 */
   readonly timeoutMs?: number;
   /** Days before expiry from which client-cert.inspect warns. @default 14 */

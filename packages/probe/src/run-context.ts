@@ -68,6 +68,7 @@ export function buildContext(options: ProbeOptions, inputs: ProbeInputs): ProbeC
       path: target.path,
       hostHeader: target.hostHeader,
       headers: (options.headers ?? []).map(parseHeaderLine),
+      ...(options.body === undefined ? {} : { body: options.body }),
     },
     timeoutMs,
     now: options.now ?? new Date(),

@@ -152,6 +152,11 @@ export const CHECK_OPTIONS = {
     group: request,
     describe: "extra request header 'Name: value' (repeatable); default: none",
   },
+  data: {
+    type: 'string',
+    group: request,
+    describe: 'request body (UTF-8), e.g. JSON for --method POST; default: none',
+  },
   'warn-days': {
     type: 'number',
     group: request,
@@ -202,6 +207,7 @@ export interface CheckArgs {
   readonly 'expect-status'?: number | undefined;
   readonly method?: Str;
   readonly header?: readonly string[] | undefined;
+  readonly data?: Str;
   readonly 'warn-days'?: number | undefined;
   readonly format?: OutputFormat | undefined;
   readonly output?: Str;
@@ -274,6 +280,7 @@ export function probeOptionsFromArgs(args: CheckArgs): ProbeOptions {
     ...opt('expectStatus', args['expect-status']),
     ...opt('method', args.method),
     ...opt('headers', args.header),
+    ...opt('body', args.data),
     ...opt('timeoutMs', args.timeout),
     ...opt('warnDays', args['warn-days']),
   };

@@ -22,6 +22,8 @@ export interface ExchangeRequest {
   /** Host header value: the URL's host (and port when not 443), whatever address is dialled. */
   readonly hostHeader: string;
   readonly headers: readonly (readonly [string, string])[];
+  /** Request body (UTF-8), sent with its Content-Length. */
+  readonly body?: string;
 }
 
 export interface TlsExchangeOptions {
@@ -185,11 +187,13 @@ function requestText(request: ExchangeRequest): string {
   const names = new Set(request.headers.map(([name]) => name.toLowerCase()));
   if (!names.has('user-agent')) lines.push('User-Agent: mtls-probe/0.1');
   if (!names.has('accept')) lines.push('Accept: */*');
-  if (!['GET', 'HEAD'].includes(request.method) && !names.has('content-length'))
-    lines.push('Content-Length: 0');
+  const body = request.body ?? '';
+  if ((body !== '' || !['GET', 'HEAD'].includes(request.method)) && !names.has('content-length')) {
+    lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  }
   for (const [name, value] of request.headers) lines.push(`${name}: ${value}`);
   lines.push('Connection: close');
-  return `${lines.join('\r\n')}\r\n\r\n`;
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
 }
 
 const stepNames: Record<ExchangeStage, string> = {
