@@ -93,6 +93,8 @@ export async function runChecks(context: ProbeContext, startedAt = new Date()): 
 export async function runProbe(options: ProbeOptions, preloaded?: ProbeInputs): Promise<ProbeResult> {
   const startedAt = new Date();
   const start = performance.now();
+  // Validate the options before reading any secret or file: a typo should not cost an AWS call.
+  buildContext(options, { crls: [] });
   const inputs = preloaded ?? (await loadInputs(options));
   const context = buildContext(options, inputs);
   const result = await runChecks(context, startedAt);

@@ -41,3 +41,14 @@ export function describeRefusal(r: Refusal): string {
     : `after the ${r.protocol ?? 'TLS'} handshake`;
   return `${when}, ${how}`;
 }
+
+/** The contract's wording for tls.client-cert: when the server said no, how, and where. */
+export function rejectionSummary(r: Refusal | undefined, where: string): string {
+  if (r === undefined) return `the server at ${where} refused the client certificate`;
+  const when =
+    !r.duringHandshake && r.protocol === 'TLSv1.3'
+      ? 'right after the TLS 1.3 handshake'
+      : `${r.duringHandshake ? 'during' : 'after'} the ${r.protocol ?? 'TLS'} handshake`;
+  const how = r.signal === 'alert' ? `alert ${r.alert}` : r.signal;
+  return `the server refused the client certificate ${when} (${how}) at ${where}`;
+}

@@ -6,7 +6,7 @@ import type { CheckId } from '../result.ts';
 import { type Check, fail, pass } from './check.ts';
 import { exchangeAll, exchangeFacts } from './exchange-all.ts';
 import { presentableIdentity } from './identity-inspection.ts';
-import { refusalOf } from './refusal.ts';
+import { refusalOf, rejectionSummary } from './refusal.ts';
 
 export const tlsClientCertCheck: Check = {
   id: 'tls.client-cert',
@@ -70,7 +70,7 @@ export const tlsClientCertCheck: Check = {
     const where = formatHostPort(failed.address, failed.port);
     const summary =
       code === 'MTLS_REJECTED'
-        ? `the server refused the client certificate ${refusal?.duringHandshake === false && failed.handshake?.protocol === 'TLSv1.3' ? 'right after the TLS 1.3 handshake' : refusal?.duringHandshake ? `during the ${failed.handshake?.protocol ?? 'TLS'} handshake` : 'after the handshake'} (${refusal?.signal === 'alert' ? `alert ${refusal.alert}` : (refusal?.signal ?? 'no answer')}) at ${where}`
+        ? rejectionSummary(refusal, where)
         : (error?.message ?? failed.failure?.message ?? `request to ${where} failed`);
     return fail(code, summary, facts, hint);
   },
