@@ -1,4 +1,4 @@
-import type { X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { type ClientIdentity, type IdentityInspection, inspectIdentity } from '@mtls-link/sdk';
 
 const ekuNames: Readonly<Record<string, string>> = {
@@ -30,7 +30,8 @@ export interface IdentityDescription {
   readonly key: { readonly type: string; readonly bits?: number; readonly curve?: string };
   readonly extendedKeyUsage: readonly string[];
   readonly chain: readonly { subject: string; issuer: string; notAfter: string }[];
-  readonly predictedAlbStatus: IdentityInspection['predictedAlbStatus'];
+  /** null when only certificates were given: without the key, the SDK's inspection cannot run. */
+  readonly predictedAlbStatus: IdentityInspection['predictedAlbStatus'] | null;
   readonly findings: readonly { code: string; severity: 'error' | 'warning'; message: string }[];
 }
 
@@ -77,6 +78,46 @@ export function describeIdentity(
   };
 }
 
+const pemCertificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * The public facts of certificates alone (no private key at hand): the first certificate is taken
+ * as the leaf, the others as its chain. Returns undefined when the text holds no certificate.
+ */
+export function describeCertificates(pem: string, source: string): IdentityDescription | undefined {
+  const certs = (pem.match(pemCertificate) ?? []).map((block) => new X509Certificate(block));
+  const [leaf, ...chain] = certs;
+  if (leaf === undefined) return undefined;
+  const notBefore = leaf.validFromDate;
+  const notAfter = leaf.validToDate;
+  const details = leaf.publicKey.asymmetricKeyDetails;
+  const type = leaf.publicKey.asymmetricKeyType ?? 'other';
+  return {
+    source,
+    subject: leaf.subject.replaceAll('\n', ', '),
+    issuer: leaf.issuer.replaceAll('\n', ', '),
+    serial: leaf.serialNumber.toUpperCase().replace(/^(00)+(?=.)/, ''),
+    fingerprint256: leaf.fingerprint256,
+    validity: `NotBefore=${albTime(notBefore)};NotAfter=${albTime(notAfter)}`,
+    notBefore: notBefore.toISOString(),
+    notAfter: notAfter.toISOString(),
+    daysLeft: Math.round(((notAfter.getTime() - Date.now()) / 86_400_000) * 10) / 10,
+    key: {
+      type,
+      ...(details?.modulusLength === undefined ? {} : { bits: details.modulusLength }),
+      ...(details?.namedCurve === undefined ? {} : { curve: details.namedCurve }),
+    },
+    extendedKeyUsage: ekuOf(leaf),
+    chain: chain.map((c) => ({
+      subject: c.subject.replaceAll('\n', ', '),
+      issuer: c.issuer.replaceAll('\n', ', '),
+      notAfter: c.validToDate.toISOString(),
+    })),
+    predictedAlbStatus: null,
+    findings: [],
+  };
+}
+
 export function renderIdentityText(d: IdentityDescription): string {
   const rows: [string, string][] = [
     ['source', `${d.source}${d.version === undefined ? '' : ` (version ${d.version})`}`],
@@ -94,7 +135,12 @@ export function renderIdentityText(d: IdentityDescription): string {
       i === 0 ? 'chain' : '',
       `${i + 1}. ${c.subject} (issuer ${c.issuer}, until ${c.notAfter})`,
     ]),
-    ['ALB verdict', `tls_verify_status would be ${d.predictedAlbStatus}`],
+    [
+      'ALB verdict',
+      d.predictedAlbStatus === null
+        ? 'not judged: give the private key (--key) to inspect the identity'
+        : `tls_verify_status would be ${d.predictedAlbStatus}`,
+    ],
     ...(d.findings.length === 0
       ? [['findings', 'none'] as [string, string]]
       : d.findings.map((f, i): [string, string] => [

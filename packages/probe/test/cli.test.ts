@@ -296,6 +296,10 @@ describe.concurrent('mtls-probe command line', () => {
     expect(run.stdout).toMatch(/chain\s+1\. CN=/);
     expect(run.stdout).toContain('tls_verify_status would be Success');
     assertNoKeyMaterial(run.stdout + run.stderr, secretsOf());
+    const certOnly = await runCli(['cert', valid.cert]);
+    expect(certOnly.status, certOnly.stderr).toBe(0);
+    expect(certOnly.stdout).toContain(pki.clients.valid.serialHex);
+    expect(certOnly.stdout).toMatch(/ALB verdict\s+not judged: give the private key/);
     const json = await runCli(['cert', expired.cert, '--key', expired.key, '--format', 'json']);
     expect(json.status).toBe(1);
     const described = JSON.parse(json.stdout) as { predictedAlbStatus: string; findings: { code: string }[] };

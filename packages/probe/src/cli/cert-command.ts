@@ -1,6 +1,6 @@
 import type { Options } from 'yargs';
-import { describeIdentity, renderIdentityText } from '../describe-identity.ts';
-import { ProbeError } from '../errors.ts';
+import { describeCertificates, describeIdentity, renderIdentityText } from '../describe-identity.ts';
+import { isProbeError, ProbeError } from '../errors.ts';
 import { loadIdentity } from '../inputs/identity.ts';
 import { pemOrBase64, readOptionFile } from '../inputs/read-file.ts';
 import { type CredentialSource, PROBE_DEFAULTS } from '../options.ts';
@@ -85,8 +85,28 @@ function credentialSource(args: CertArgs): CredentialSource {
 }
 
 /** `mtls-probe cert`: 0 when the ALB would accept the certificate, 1 when a finding says it would not. */
+async function certificatesOnly(args: CertArgs, error: unknown) {
+  // `mtls-probe cert client.pem` with a certificate file and no key: show what can be shown.
+  if (!isProbeError(error) || error.code !== 'IDENTITY_FIELD_MISSING' || args.file === undefined)
+    return undefined;
+  if (args.key !== undefined || args['secret-id'] !== undefined) return undefined;
+  const text = (await readOptionFile('<file>', args.file)).toString('utf8');
+  return describeCertificates(text, `file:${args.file}`);
+}
+
 export async function certCommand(args: CertArgs, io: CliIo): Promise<number> {
-  const identity = await loadIdentity(credentialSource(args));
+  const source = credentialSource(args);
+  let identity: Awaited<ReturnType<typeof loadIdentity>>;
+  try {
+    identity = await loadIdentity(source);
+  } catch (error) {
+    const described = await certificatesOnly(args, error);
+    if (described === undefined) throw error;
+    io.stdout.write(
+      args.format === 'json' ? `${JSON.stringify(described, null, 2)}\n` : renderIdentityText(described),
+    );
+    return 0;
+  }
   const trustStorePem =
     args['trust-store'] === undefined
       ? undefined

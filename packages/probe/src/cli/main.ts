@@ -60,7 +60,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         y
           .positional('file', {
             type: 'string',
-            describe: 'PEM bundle, certificate (with --key) or .p12/.pfx file; default: none',
+            describe:
+              'PEM bundle, certificate (alone, or with --key to judge it) or .p12/.pfx file; default: none',
           })
           .options(CERT_OPTIONS),
       (args) => run(() => certCommand(args as unknown as CertArgs, io)),
