@@ -69,17 +69,20 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   }
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
-}
-
 export async function startWidgetService(options: WidgetServiceOptions): Promise<WidgetService> {
   const log = options.log ?? defaultLog;
+  let stopping = false;
+
+  const send = (response: ServerResponse, status: number, body: unknown): void => {
+    const text = JSON.stringify(body);
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      // While stopping, a caller's keep-alive connection would hold close() open until it idles out.
+      ...(stopping ? { connection: 'close' } : {}),
+    });
+    response.end(text);
+  };
 
   // One provider and one client for the life of the process: the client keeps a keep-alive pool of
   // mTLS connections, and building one per request would pay a full TLS handshake every time.
@@ -216,6 +219,7 @@ export async function startWidgetService(options: WidgetServiceOptions): Promise
     url: `http://${host}:${address.port}`,
     close() {
       closing ??= (async () => {
+        stopping = true;
         // Stop taking calls first; close() resolves once the calls in flight have been answered.
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
