@@ -41,19 +41,19 @@ function undiciClient(config: ClientConfig): BenchClient {
   };
 }
 
+/**
+ * node:https with a keep-alive agent, or the naive way: no agent at all (`agent: false`), so every
+ * request opens, and pays for, a TLS connection of its own.
+ */
 function nodeHttpsClient(config: ClientConfig, keepAlive: boolean): BenchClient {
-  const agent = new https.Agent({
-    ca: config.caPem,
-    cert: config.certPem,
-    key: config.keyPem,
-    keepAlive,
-    maxSockets: config.concurrency,
-  });
+  const tls = { ca: config.caPem, cert: config.certPem, key: config.keyPem };
+  const agent = keepAlive ? new https.Agent({ ...tls, keepAlive, maxSockets: config.concurrency }) : false;
   const call = (method: string, body?: string) =>
     new Promise<void>((resolve, reject) => {
       const req = https.request(
         `${config.url}/widgets`,
         {
+          ...(agent === false ? tls : {}),
           agent,
           method,
           headers:
@@ -80,7 +80,9 @@ function nodeHttpsClient(config: ClientConfig, keepAlive: boolean): BenchClient 
   return {
     get: () => call('GET'),
     post: () => call('POST', postBody),
-    close: async () => agent.destroy(),
+    close: async () => {
+      if (agent !== false) agent.destroy();
+    },
   };
 }
 

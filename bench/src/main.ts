@@ -3,12 +3,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { createTestPki, type TestPki } from '@mtls-link/testkit';
+import { createTestPki, findBinary, type TestPki } from '@mtls-link/testkit';
 import type { ClientConfig, ClientKind } from './bench-config.ts';
 import type { ClientReport } from './client-process.ts';
 import { measureProbeCheck } from './probe-check.ts';
 import { formatTable } from './report.ts';
-import type { ServerConfig, ServerMessage } from './server-process.ts';
+import type { ServerConfig, ServerMessage, ServerTarget } from './server-process.ts';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
@@ -21,16 +21,21 @@ const concurrency = 32;
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
-type MeasuredClient = ClientReport & { handshakes: number };
+type MeasuredClient = ClientReport & { handshakes: number | null };
+type Reports = Map<ClientKind, MeasuredClient>;
 
 async function nextMessage<T>(child: ChildProcess): Promise<T> {
   const [message] = (await once(child, 'message')) as [T];
   return message;
 }
 
-async function startServer(pki: TestPki): Promise<{ server: ChildProcess; url: string }> {
+async function startServer(
+  pki: TestPki,
+  target: ServerTarget,
+): Promise<{ server: ChildProcess; url: string }> {
   const server = fork(here('./server-process.js'), { stdio: 'inherit' });
   server.send({
+    target,
     serverCertPem: pki.server.certPem,
     serverKeyPem: pki.server.keyPem,
     serverChainPem: pki.server.chainPem,
@@ -46,7 +51,7 @@ async function stopServer(server: ChildProcess): Promise<void> {
   await once(server, 'exit');
 }
 
-async function serverHandshakes(server: ChildProcess): Promise<number> {
+async function serverHandshakes(server: ChildProcess): Promise<number | null> {
   server.send('stats');
   const message = await nextMessage<ServerMessage>(server);
   if (!('handshakes' in message)) throw new Error('the server process answered without stats');
@@ -57,8 +62,12 @@ async function serverHandshakes(server: ChildProcess): Promise<number> {
  * One client against a fresh server process: the built-in API keeps what is POSTed, so a shared
  * server would hand later clients ever longer GET /widgets answers.
  */
-async function runClient(pki: TestPki, config: Omit<ClientConfig, 'url'>): Promise<MeasuredClient> {
-  const { server, url } = await startServer(pki);
+async function runClient(
+  pki: TestPki,
+  target: ServerTarget,
+  config: Omit<ClientConfig, 'url'>,
+): Promise<MeasuredClient> {
+  const { server, url } = await startServer(pki, target);
   try {
     const child = fork(here('./client-process.js'), { stdio: 'inherit' });
     child.send({ ...config, url } satisfies ClientConfig);
@@ -71,7 +80,63 @@ async function runClient(pki: TestPki, config: Omit<ClientConfig, 'url'>): Promi
   }
 }
 
+type ConfigFor = (kind: ClientKind, scale?: number) => Omit<ClientConfig, 'url'>;
+
+async function measureTarget(pki: TestPki, target: ServerTarget, config: ConfigFor): Promise<Reports> {
+  log(`server: ${target}`);
+  // Two alternating rounds of the two fastest clients, best of each: on a 2-core machine the
+  // order in which processes run moves the numbers more than anything the clients do.
+  const reports: Reports = new Map();
+  const keepBest = (kind: ClientKind, report: MeasuredClient) => {
+    const seen = reports.get(kind);
+    if (!seen || report.get.reqPerSec > seen.get.reqPerSec) reports.set(kind, report);
+  };
+  for (const round of [1, 2]) {
+    for (const kind of ['undici', 'sdk'] as const) {
+      log(`  round ${round}: ${kind}`);
+      keepBest(kind, await runClient(pki, target, config(kind)));
+    }
+  }
+  // The slow clients run fewer requests: their throughput, not their total time, is compared.
+  for (const [kind, scale] of [
+    ['https-keepalive', 1],
+    ['axios', 0.5],
+    ['https-naive', 0.1],
+  ] as const) {
+    log(`  ${kind}${scale < 1 ? ` (${scale * 100}% of the requests)` : ''}`);
+    keepBest(kind, await runClient(pki, target, config(kind, scale)));
+  }
+  return reports;
+}
+
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+
+/** The contract's ratios (CONTRACTS.md section 4) for one server: throughput is GET req/s. */
+function ratios(reports: Reports) {
+  const measured = (kind: ClientKind) => {
+    const report = reports.get(kind);
+    if (!report) throw new Error(`no report for ${kind}`);
+    return report;
+  };
+  const sdk = measured('sdk');
+  const undici = measured('undici');
+  return {
+    sdkVsUndici: ratio(sdk.get.reqPerSec, undici.get.reqPerSec),
+    sdkVsHttps: ratio(sdk.get.reqPerSec, measured('https-keepalive').get.reqPerSec),
+    sdkVsAxios: ratio(sdk.get.reqPerSec, measured('axios').get.reqPerSec),
+    sdkVsNaive: ratio(sdk.get.reqPerSec, measured('https-naive').get.reqPerSec),
+    cpuPerRequestVsUndici: ratio(sdk.get.cpuUsPerRequest, undici.get.cpuUsPerRequest),
+    cpuPerRequestVsHttps: ratio(sdk.get.cpuUsPerRequest, measured('https-keepalive').get.cpuUsPerRequest),
+    cpuPerRequestVsAxios: ratio(sdk.get.cpuUsPerRequest, measured('axios').get.cpuUsPerRequest),
+    p99VsUndici: ratio(sdk.get.p99Ms, undici.get.p99Ms),
+    postSdkVsUndici: ratio(sdk.post.reqPerSec, undici.post.reqPerSec),
+    fullHandshakes: sdk.handshakes,
+    requests: sdk.get.requests,
+    sdkReqPerSec: Math.round(sdk.get.reqPerSec),
+    undiciReqPerSec: Math.round(undici.get.reqPerSec),
+    sdkRssGrowthMb: Math.round(sdk.rssGrowthMb * 10) / 10,
+  };
+}
 
 async function main(): Promise<void> {
   log(
@@ -90,63 +155,39 @@ async function main(): Promise<void> {
     warmupRequests: Math.round(1_000 * scale),
   });
 
-  // Two alternating rounds of the two fastest clients, best of each: on a 2-core machine the
-  // order in which processes run moves the numbers more than anything the clients do.
-  const reports = new Map<ClientKind, MeasuredClient>();
-  const keepBest = (kind: ClientKind, report: MeasuredClient) => {
-    const seen = reports.get(kind);
-    if (!seen || report.get.reqPerSec > seen.get.reqPerSec) reports.set(kind, report);
-  };
-  for (const round of [1, 2]) {
-    for (const kind of ['undici', 'sdk'] as const) {
-      log(`  round ${round}: ${kind}`);
-      keepBest(kind, await runClient(pki, config(kind)));
-    }
-  }
-  // The slow clients run fewer requests: their throughput, not their total time, is compared.
-  for (const [kind, scale] of [
-    ['https-keepalive', 1],
-    ['axios', 0.5],
-    ['https-naive', 0.1],
-  ] as const) {
-    log(`  ${kind}${scale < 1 ? ` (${scale * 100}% of the requests)` : ''}`);
-    keepBest(kind, await runClient(pki, config(kind, scale)));
-  }
+  const reports = await measureTarget(pki, 'gateway', config);
+  const nginxBinary = findBinary('nginx');
+  const nginxReports = nginxBinary ? await measureTarget(pki, 'nginx', config) : undefined;
+  if (!nginxBinary) log('  nginx is not installed: the nginx comparison is left out');
   log('  mtls-probe check (Node start-up included)');
-  const probeServer = await startServer(pki);
+  const probeServer = await startServer(pki, 'gateway');
   const probeCheckMs = await measureProbeCheck({ url: probeServer.url, pki, identity }).finally(() =>
     stopServer(probeServer.server),
   );
 
   log('');
+  log('against the emulated producer (gateway):');
   for (const line of formatTable(reports)) log(line);
+  if (nginxReports) {
+    log('against nginx (handshakes are not counted there):');
+    for (const line of formatTable(nginxReports)) log(line);
+  }
   log(`probe: a full mtls-probe check (including Node start-up) took ${probeCheckMs} ms (median of 5)`);
 
-  const measured = (kind: ClientKind) => {
-    const report = reports.get(kind);
-    if (!report) throw new Error(`no report for ${kind}`);
-    return report;
-  };
-  const sdk = measured('sdk');
-  const undici = measured('undici');
+  const gateway = ratios(reports);
   const summary = {
-    sdkVsUndici: ratio(sdk.get.reqPerSec, undici.get.reqPerSec),
-    sdkVsHttps: ratio(sdk.get.reqPerSec, measured('https-keepalive').get.reqPerSec),
-    sdkVsAxios: ratio(sdk.get.reqPerSec, measured('axios').get.reqPerSec),
-    sdkVsNaive: ratio(sdk.get.reqPerSec, measured('https-naive').get.reqPerSec),
-    cpuPerRequestVsUndici: ratio(sdk.get.cpuUsPerRequest, undici.get.cpuUsPerRequest),
-    p99VsUndici: ratio(sdk.get.p99Ms, undici.get.p99Ms),
-    postSdkVsUndici: ratio(sdk.post.reqPerSec, undici.post.reqPerSec),
-    fullHandshakes: sdk.handshakes,
-    requests: sdk.get.requests,
-    sdkReqPerSec: Math.round(sdk.get.reqPerSec),
-    undiciReqPerSec: Math.round(undici.get.reqPerSec),
-    sdkRssGrowthMb: Math.round(sdk.rssGrowthMb * 10) / 10,
-    failures: [...reports.values()].reduce((n, r) => n + r.get.failures + r.post.failures, 0),
+    ...gateway,
+    failures: [...reports.values(), ...(nginxReports?.values() ?? [])].reduce(
+      (n, r) => n + r.get.failures + r.post.failures,
+      0,
+    ),
     probeCheckMs,
+    ...(nginxReports ? { nginx: ratios(nginxReports) } : {}),
   };
   log('');
-  for (const [key, value] of Object.entries(summary)) log(`${key.padEnd(22)} ${value}`);
+  for (const [key, value] of Object.entries(summary)) {
+    log(`${key.padEnd(22)} ${typeof value === 'object' ? JSON.stringify(value) : value}`);
+  }
   if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 

@@ -10,11 +10,11 @@ const columns = [
   ['POST req/s', 11, (r: Row) => r.post.reqPerSec.toFixed(0)],
   ['peak RSS MB', 12, (r: Row) => r.peakRssMb.toFixed(1)],
   ['RSS growth MB', 14, (r: Row) => r.rssGrowthMb.toFixed(1)],
-  ['handshakes', 11, (r: Row) => String(r.handshakes)],
+  ['handshakes', 11, (r: Row) => (r.handshakes === null ? '-' : String(r.handshakes))],
   ['failures', 9, (r: Row) => String(r.get.failures + r.post.failures)],
 ] as const;
 
-type Row = ClientReport & { handshakes: number };
+type Row = ClientReport & { handshakes: number | null };
 
 /** The human-readable table: one row per client, numbers right-aligned. */
 export function formatTable(reports: ReadonlyMap<ClientKind, Row>): string[] {
