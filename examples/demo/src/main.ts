@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { localAwsCredentials, localAwsRegion } from '@mtls-link/testkit';
-import { type LocalProducer, revokedSecretId, startLocalProducer, validSecretId } from './producer.ts';
+import { type DemoProducer, revokedSecretId, startDemoProducer, validSecretId } from './producer.ts';
 import { callWithSdk } from './sdk-call.ts';
 
 // The installed mtls-probe binary, found the way a package manager finds it: the package's `bin`.
@@ -17,7 +17,7 @@ const bold = (text: string) =>
   process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${text}\x1b[0m` : text;
 
 /** Runs the real mtls-probe binary; its report goes straight to this terminal. */
-async function runProbe(producer: LocalProducer, secretId: string): Promise<number> {
+async function runProbe(producer: DemoProducer, secretId: string): Promise<number> {
   const args = [
     'check',
     `${producer.baseUrl}/widgets`,
@@ -28,7 +28,7 @@ async function runProbe(producer: LocalProducer, secretId: string): Promise<numb
     '--region',
     localAwsRegion,
     '--resolver',
-    producer.dns.address,
+    producer.dnsAddress,
     '--ca',
     producer.files.ca,
     '--trust-store',
@@ -50,14 +50,14 @@ async function runProbe(producer: LocalProducer, secretId: string): Promise<numb
 }
 
 async function main(): Promise<boolean> {
-  const producer = await startLocalProducer();
+  const producer = await startDemoProducer();
   try {
     console.log(bold('mtls-link demo: an emulated producer on this machine'));
     console.log(`  producer  ${producer.baseUrl} (ALB-like gateway, mTLS verify, trust store with CRL)`);
     console.log(
       `  secrets   ${producer.secrets.endpoint} (local Secrets Manager: ${validSecretId}, ${revokedSecretId})`,
     );
-    console.log(`  dns       ${producer.dns.address} (api.example.com -> 127.0.0.1)\n`);
+    console.log(`  dns       ${producer.dnsAddress} (api.example.com -> 127.0.0.1)\n`);
 
     console.log(bold('1. mtls-probe with the consumer identity from Secrets Manager'));
     const validExit = await runProbe(producer, validSecretId);

@@ -3,7 +3,7 @@ import type { LookupFunction } from 'node:net';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createClient, fromSecretsManager, isMtlsLinkError } from '@mtls-link/sdk';
 import { localAwsClientConfig } from '@mtls-link/testkit';
-import type { LocalProducer } from './producer.ts';
+import type { DemoProducer } from './producer.ts';
 
 /** Resolves names through the producer's DNS server, as the VPC resolver would inside the VPC. */
 function lookupVia(server: string): LookupFunction {
@@ -28,14 +28,14 @@ export interface SdkCallOutcome {
 }
 
 /** One typed-ish SDK call, exactly as a consumer service makes it, with its identity from the secret. */
-export async function callWithSdk(producer: LocalProducer, secretId: string): Promise<SdkCallOutcome> {
+export async function callWithSdk(producer: DemoProducer, secretId: string): Promise<SdkCallOutcome> {
   const secretsClient = new SecretsManagerClient(localAwsClientConfig(producer.secrets));
   const identity = fromSecretsManager({ secretId, client: secretsClient });
   const api = createClient({
     baseUrl: producer.baseUrl,
     identity,
     ca: producer.pki.trustStorePem,
-    lookup: lookupVia(producer.dns.address),
+    lookup: lookupVia(producer.dnsAddress),
     retry: { attempts: 1 },
   });
   try {

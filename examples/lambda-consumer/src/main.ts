@@ -9,10 +9,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { localAwsCredentials, localAwsRegion } from '@mtls-link/testkit';
+import { localAwsCredentials, localAwsRegion, startLocalProducer } from '@mtls-link/testkit';
 import { HANDLER_ENV } from './handler-config.ts';
 import { localContext, proxyEvent } from './local-invoke.ts';
-import { startLocalProducer } from './local-producer.ts';
 
 export async function runLambdaExample(print: (line: string) => void = console.log): Promise<void> {
   const producer = await startLocalProducer();

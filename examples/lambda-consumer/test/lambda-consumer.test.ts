@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type LocalLambdaSecretsExtension,
+  type LocalProducer,
   localAwsCredentials,
   localAwsRegion,
   startLambdaSecretsExtension,
+  startLocalProducer,
 } from '@mtls-link/testkit';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HANDLER_ENV, type HandlerConfig, readHandlerConfig } from '../src/handler-config.ts';
 import { localContext, proxyEvent } from '../src/local-invoke.ts';
-import { type LocalProducer, startLocalProducer } from '../src/local-producer.ts';
 import { createWidgetsFunction, type WidgetsFunction } from '../src/widgets-function.ts';
 
 const sessionToken = 'local-session-token';

@@ -8,8 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { localAwsClientConfig } from '@mtls-link/testkit';
-import { identitySecret, startLocalProducer } from './local-producer.ts';
+import { identitySecret, localAwsClientConfig, startLocalProducer } from '@mtls-link/testkit';
 import { startWidgetService } from './widget-service.ts';
 
 export interface ServiceExampleOptions {

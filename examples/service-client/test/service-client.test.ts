@@ -1,9 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { localAwsClientConfig, startGateway } from '@mtls-link/testkit';
+import {
+  identitySecret,
+  type LocalProducer,
+  localAwsClientConfig,
+  startGateway,
+  startLocalProducer,
+} from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { identitySecret, type LocalProducer, startLocalProducer } from '../src/local-producer.ts';
 import { startWidgetService, type WidgetService, type WidgetServiceOptions } from '../src/widget-service.ts';
 
 interface LogLine {

@@ -37,4 +37,10 @@ export { startDnsServer } from './dns/server.ts';
 export * from './errors.ts';
 export * from './gateway/index.ts';
 export * from './pki/index.ts';
+export {
+  identitySecret,
+  type LocalProducer,
+  type LocalProducerOptions,
+  startLocalProducer,
+} from './producer/local-producer.ts';
 export * from './servers/index.ts';
