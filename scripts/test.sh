@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
 # The test command (npm test): lint, type-check and build every package, then run every vitest
-# project (unit, integration against loopback servers, CLI end to end, type tests).
+# project (unit, integration against loopback servers, CLI end to end, type tests), and close with
+# one plain line "tests: N passed, N failed, N skipped" that any CI can read.
 set -euo pipefail
 pnpm exec biome check .
 pnpm exec tsc -b
-pnpm exec vitest run --typecheck "$@"
+mkdir -p .cache
+results=.cache/vitest-results.json
+rm -f "$results"
+status=0
+pnpm exec vitest run --typecheck --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+if [ -f "$results" ]; then
+  node -e '
+    const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+  ' "$results"
+fi
+exit "$status"
