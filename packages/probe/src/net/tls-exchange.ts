@@ -7,6 +7,7 @@ import {
   type TLSSocket,
   connect as tlsConnect,
 } from 'node:tls';
+import { alertOfError } from '@mtls-link/sdk';
 import { type HttpResponse, HttpResponseReader } from './http-response.ts';
 
 /** The PEM a TLS connection presents; never reported. */
@@ -96,8 +97,6 @@ export interface TlsExchangeResult {
   readonly failure?: ExchangeFailure;
 }
 
-const alertCode = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z0-9_]+)$/;
-
 function failureOf(
   error: NodeJS.ErrnoException,
   stage: ExchangeStage,
@@ -105,7 +104,7 @@ function failureOf(
   started: boolean,
 ) {
   const errno = error.code;
-  const alert = errno === undefined ? undefined : alertCode.exec(errno)?.[1]?.toLowerCase();
+  const alert = alertOfError(errno, error.message);
   const signal: FailureSignal =
     alert !== undefined ? 'alert' : errno === 'ECONNRESET' || errno === 'EPIPE' ? 'reset' : 'error';
   return {
@@ -326,23 +325,21 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
           });
         }
       });
+      // Under TLS 1.3 Node reports the end of the stream before the error that carries the server's
+      // alert, so a missing response is only judged at 'close', by when any 'error' has been seen.
+      let serverClosed = false;
       socket.on('end', () => {
         const response = reader.end();
         if (response) finish({ response });
-        else
-          fail({
-            stage,
-            signal: 'close',
-            message: `the server closed the connection during the ${stepNames[stage]}`,
-            afterHandshake: handshakeDone,
-            responseStarted,
-          });
+        else serverClosed = true;
       });
       socket.on('close', () =>
         fail({
           stage,
           signal: 'close',
-          message: `the connection closed during the ${stepNames[stage]}`,
+          message: serverClosed
+            ? `the server closed the connection during the ${stepNames[stage]}`
+            : `the connection closed during the ${stepNames[stage]}`,
           afterHandshake: handshakeDone,
           responseStarted,
         }),

@@ -4,6 +4,17 @@ import { Certificate, CertificateRevocationList } from 'pkijs';
 import { decodeBase64Text, splitPemBlocks } from './pem.ts';
 
 /** A revocation list, parsed; the signature is checked against a CA later. */
+// Short names for the attributes CA names use, so messages read "CN=…, O=…" rather than OIDs.
+const attributeNames: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '0.9.2342.19200300.100.1.25': 'DC',
+};
+
 export interface RevocationList {
   readonly index: number;
   readonly issuerDer: Buffer;
@@ -53,7 +64,9 @@ export function parseCrls(input: string, index: number): RevocationList[] {
     return {
       index,
       issuerDer: Buffer.from(crl.issuer.toSchema().toBER(false)),
-      issuer: crl.issuer.typesAndValues.map((t) => `${t.type}=${t.value.valueBlock.value}`).join(', '),
+      issuer: crl.issuer.typesAndValues
+        .map((t) => `${attributeNames[t.type] ?? t.type}=${t.value.valueBlock.value}`)
+        .join(', '),
       thisUpdate: crl.thisUpdate.value,
       nextUpdate: crl.nextUpdate?.value,
       revokedSerials: revoked,
