@@ -159,7 +159,7 @@ describe.each<TlsVersion>(['TLSv1.2', 'TLSv1.3'])('against the gateway emulator 
     const h2Only = await gateway(version, {
       tls: { minVersion: version, maxVersion: version, alpn: ['h2'] },
     });
-    const protocol = await failure(h2Only.url, {});
+    const protocol = await failure(h2Only.url, { allowH2: false });
     expect(protocol.code).toBe('TLS_PROTOCOL');
     expect(protocol.message).toContain('no_application_protocol');
   });

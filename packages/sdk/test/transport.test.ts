@@ -133,9 +133,9 @@ describe('connections and protocols', () => {
     expect(handshakes).toBeLessThanOrEqual(32);
   });
 
-  test('HTTP/1.1 by default; HTTP/2 when allowed and the server offers it (ALPN)', async () => {
-    const h1 = createClient({ baseUrl: gw.url, identity: first, ca: pki.trustStorePem });
-    const h2 = createClient({ baseUrl: gw.url, identity: first, ca: pki.trustStorePem, allowH2: true });
+  test('HTTP/2 by default when the server offers it (ALPN); HTTP/1.1 with allowH2: false', async () => {
+    const h1 = createClient({ baseUrl: gw.url, identity: first, ca: pki.trustStorePem, allowH2: false });
+    const h2 = createClient({ baseUrl: gw.url, identity: first, ca: pki.trustStorePem });
     const one = await h1.GET('/widgets');
     const two = await h2.GET('/widgets');
     // HTTP/1.1 answers carry connection headers; HTTP/2 forbids them.
