@@ -14,6 +14,9 @@ export interface ClientReport {
 async function measure(config: ClientConfig): Promise<ClientReport> {
   const client = createBenchClient(config.kind, config);
   await runLoad(config.warmupRequests, config.concurrency, () => client.get());
+  // RSS growth is meant to show what the client keeps (a leak), not garbage not yet collected:
+  // the orchestrator starts this process with --expose-gc, and both readings follow a full GC.
+  globalThis.gc?.();
   const rssStart = process.memoryUsage.rss();
   let peakRss = rssStart;
   const sampler = setInterval(() => {
@@ -22,6 +25,7 @@ async function measure(config: ClientConfig): Promise<ClientReport> {
   const get = await runLoad(config.getRequests, config.concurrency, () => client.get());
   const post = await runLoad(config.postRequests, config.concurrency, () => client.post());
   clearInterval(sampler);
+  globalThis.gc?.();
   const rssEnd = process.memoryUsage.rss();
   peakRss = Math.max(peakRss, rssEnd);
   await client.close();
