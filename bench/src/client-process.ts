@@ -9,6 +9,8 @@ export interface ClientReport {
   readonly post: LoadResult;
   readonly peakRssMb: number;
   readonly rssGrowthMb: number;
+  /** JS heap still in use after a full GC, end minus start: what a leak would show. */
+  readonly heapGrowthMb: number;
 }
 
 async function measure(config: ClientConfig): Promise<ClientReport> {
@@ -18,6 +20,7 @@ async function measure(config: ClientConfig): Promise<ClientReport> {
   // the orchestrator starts this process with --expose-gc, and both readings follow a full GC.
   globalThis.gc?.();
   const rssStart = process.memoryUsage.rss();
+  const heapStart = process.memoryUsage().heapUsed;
   let peakRss = rssStart;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -27,10 +30,18 @@ async function measure(config: ClientConfig): Promise<ClientReport> {
   clearInterval(sampler);
   globalThis.gc?.();
   const rssEnd = process.memoryUsage.rss();
+  const heapEnd = process.memoryUsage().heapUsed;
   peakRss = Math.max(peakRss, rssEnd);
   await client.close();
   const mb = (bytes: number) => bytes / 1024 / 1024;
-  return { kind: config.kind, get, post, peakRssMb: mb(peakRss), rssGrowthMb: mb(rssEnd - rssStart) };
+  return {
+    kind: config.kind,
+    get,
+    post,
+    peakRssMb: mb(peakRss),
+    rssGrowthMb: mb(rssEnd - rssStart),
+    heapGrowthMb: mb(heapEnd - heapStart),
+  };
 }
 
 process.once('message', (config: ClientConfig) => {

@@ -135,6 +135,8 @@ function ratios(reports: Reports) {
     sdkReqPerSec: Math.round(sdk.get.reqPerSec),
     undiciReqPerSec: Math.round(undici.get.reqPerSec),
     sdkRssGrowthMb: Math.round(sdk.rssGrowthMb * 10) / 10,
+    undiciRssGrowthMb: Math.round(undici.rssGrowthMb * 10) / 10,
+    sdkHeapGrowthMb: Math.round(sdk.heapGrowthMb * 10) / 10,
   };
 }
 

@@ -10,6 +10,7 @@ const columns = [
   ['POST req/s', 11, (r: Row) => r.post.reqPerSec.toFixed(0)],
   ['peak RSS MB', 12, (r: Row) => r.peakRssMb.toFixed(1)],
   ['RSS growth MB', 14, (r: Row) => r.rssGrowthMb.toFixed(1)],
+  ['heap growth MB', 15, (r: Row) => r.heapGrowthMb.toFixed(1)],
   ['handshakes', 11, (r: Row) => (r.handshakes === null ? '-' : String(r.handshakes))],
   ['failures', 9, (r: Row) => String(r.get.failures + r.post.failures)],
 ] as const;
