@@ -266,6 +266,8 @@ describe('options', () => {
       [{ mode: 'off', server, faults: { resetRatio: 2 } }, /faults\.resetRatio/],
       [{ mode: 'off', server, tls: { minVersion: 'TLSv1.1' } }, /tls\.minVersion/],
       [{ mode: 'off', server, upstream: 'ftp://x' }, /upstream/],
+      [{ mode: 'off', server, headerNames: { subject: 'X Subject' } }, /headerNames\.subject/],
+      [{ mode: 'off', server, headerNames: { fingerprint: 'X-Fp' } }, /headerNames\.fingerprint/],
       [
         { mode: 'off', server: { certPem: pki.server.certPem, keyPem: pki.clients.valid.keyPem } },
         /server\.certPem/,

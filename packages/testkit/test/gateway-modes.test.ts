@@ -134,6 +134,42 @@ describe('mode verify: forwarded headers', () => {
   });
 });
 
+describe('renamed headers (listener attributes x_amzn_mtls_clientcert*.header_name)', () => {
+  test('verify and passthrough forward under the new names only, and a client cannot spoof them', async () => {
+    const pki = await testPki();
+    const client = pki.clients.valid;
+    const verify = await gatewayFor(pki, {
+      headerNames: { subject: 'X-Client-Subject', leaf: 'X-Client-Leaf' },
+    });
+    const { echo: verified } = await echo(verify, pki, client, { 'X-Client-Subject': 'CN=admin' });
+    expect(Object.keys(verified.mtls).sort()).toEqual([
+      'X-Amzn-Mtls-Clientcert-Issuer',
+      'X-Amzn-Mtls-Clientcert-Serial-Number',
+      'X-Amzn-Mtls-Clientcert-Validity',
+      'X-Client-Leaf',
+      'X-Client-Subject',
+    ]);
+    expect(verified.headers['x-client-subject']).toBe('O=mtls-link testkit,CN=client valid');
+    expect(verified.headers['x-amzn-mtls-clientcert-subject']).toBeUndefined();
+    const leaf = new X509Certificate(decodeMtlsHeader(verified.headers['x-client-leaf'] as string));
+    expect(leaf.raw.equals(new X509Certificate(client.certPem).raw)).toBe(true);
+
+    const passthrough = await gatewayFor(pki, {
+      mode: 'passthrough',
+      headerNames: { clientCert: 'X-Chain' },
+    });
+    const { echo: passed } = await echo(passthrough, pki, client, { 'X-Amzn-Mtls-Clientcert': 'forged' });
+    expect(Object.keys(passed.mtls)).toEqual(['X-Chain']);
+    expect(passed.headers['x-amzn-mtls-clientcert']).toBeUndefined();
+    expect(pemBlocks(decodeMtlsHeader(passed.headers['x-chain'] as string))).toEqual(
+      pemBlocks(client.certPem + client.chainPem),
+    );
+    // Without a certificate nothing is forwarded, so a client-sent copy must not survive either.
+    const { echo: anonymous } = await echo(passthrough, pki, undefined, { 'X-Chain': 'forged' });
+    expect(anonymous.headers['x-chain']).toBeUndefined();
+  });
+});
+
 describe('mode passthrough', () => {
   test('accepts any certificate and forwards the whole presented chain, leaf first', async () => {
     const pki = await testPki();

@@ -21,7 +21,13 @@ import { type ParsedCertificate, parseCertificate } from './certificate.ts';
 import { judgeClientChain, type RefusalAlert } from './client-chain-verdict.ts';
 import { albLogTimestamp, type ConnectionLogEntry, formatConnectionLogLine } from './connection-log.ts';
 import { HandshakeGate } from './handshake-gate.ts';
-import { passthroughHeaders, validityHeaderValue, verifyModeHeaders } from './mtls-headers.ts';
+import {
+  type MtlsHeaderNames,
+  mtlsHeaderNames,
+  passthroughHeaders,
+  validityHeaderValue,
+  verifyModeHeaders,
+} from './mtls-headers.ts';
 import {
   type GatewayOptions,
   type GatewayUpdate,
@@ -132,6 +138,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const connections = new Set<Connection>();
   const alpn = options.tls?.alpn ?? ['http/1.1'];
   const elb = `app/mtls-emulator/${randomBytes(8).toString('hex')}`;
+  const headerNames: MtlsHeaderNames = { ...mtlsHeaderNames, ...options.headerNames };
+  const forwardedHeaderNames = new Set(Object.values(headerNames).map((name) => name.toLowerCase()));
 
   const makeSecureContext = (): SecureContext => {
     try {
@@ -252,7 +260,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         refuse(conn, socket, verdict.alert ?? 'certificate_unknown');
         return;
       }
-      conn.mtlsHeaders = verifyModeHeaders(verdict.leaf);
+      conn.mtlsHeaders = verifyModeHeaders(verdict.leaf, headerNames);
       conn.gate?.open();
       attachHttp(socket);
       return;
@@ -263,7 +271,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     } catch {
       // Passthrough forwards what it can; an unparseable certificate simply yields no header.
     }
-    conn.mtlsHeaders = passthroughHeaders(parsed);
+    conn.mtlsHeaders = passthroughHeaders(parsed, headerNames);
     writeLog(conn, { ...tlsFields, ...leafFields(parsed[0]) });
     attachHttp(socket);
   };
@@ -337,8 +345,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const headers = { ...request.headers };
     for (const name of Object.keys(headers)) {
-      // The ALB overwrites client-sent mTLS headers; never let a client spoof them.
-      if (name.startsWith(mtlsHeaderPrefix)) delete headers[name];
+      // The ALB overwrites client-sent mTLS headers; never let a client spoof them, renamed or not.
+      if (name.startsWith(mtlsHeaderPrefix) || forwardedHeaderNames.has(name)) delete headers[name];
     }
     const mtls = conn?.mtlsHeaders ?? {};
     for (const [name, value] of Object.entries(mtls)) headers[name.toLowerCase()] = value;

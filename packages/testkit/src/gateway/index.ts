@@ -28,6 +28,7 @@ export { formatConnectionLogLine } from './connection-log.ts';
 export { formatRfc2253 } from './distinguished-name.ts';
 export type { Gateway } from './gateway.ts';
 export { startGateway } from './gateway.ts';
+export type { MtlsHeaderField, MtlsHeaderNames } from './mtls-headers.ts';
 export { decodeMtlsHeader, encodePemForHeader, mtlsHeaderNames } from './mtls-headers.ts';
 export type {
   AlpnProtocol,

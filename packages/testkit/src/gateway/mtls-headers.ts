@@ -10,6 +10,10 @@ export const mtlsHeaderNames = {
   leaf: 'X-Amzn-Mtls-Clientcert-Leaf',
 } as const;
 
+export type MtlsHeaderField = keyof typeof mtlsHeaderNames;
+/** The header names in use: the ALB's, or the ones listener attributes renamed them to. */
+export type MtlsHeaderNames = Readonly<Record<MtlsHeaderField, string>>;
+
 /**
  * URL-encodes a PEM the way the ALB does: percent-encoding like encodeURIComponent, except that
  * `+`, `=` and `/` (frequent in base64) are left as they are.
@@ -36,18 +40,24 @@ export function validityHeaderValue(cert: ParsedCertificate): string {
 }
 
 /** The headers the ALB adds in `verify` mode, describing the accepted leaf. */
-export function verifyModeHeaders(leaf: ParsedCertificate): Record<string, string> {
+export function verifyModeHeaders(
+  leaf: ParsedCertificate,
+  names: MtlsHeaderNames = mtlsHeaderNames,
+): Record<string, string> {
   return {
-    [mtlsHeaderNames.serialNumber]: leaf.serialHex,
-    [mtlsHeaderNames.issuer]: leaf.issuer,
-    [mtlsHeaderNames.subject]: leaf.subject,
-    [mtlsHeaderNames.validity]: validityHeaderValue(leaf),
-    [mtlsHeaderNames.leaf]: encodePemForHeader(leaf.pem),
+    [names.serialNumber]: leaf.serialHex,
+    [names.issuer]: leaf.issuer,
+    [names.subject]: leaf.subject,
+    [names.validity]: validityHeaderValue(leaf),
+    [names.leaf]: encodePemForHeader(leaf.pem),
   };
 }
 
 /** The header the ALB adds in `passthrough` mode: the whole presented chain, leaf first. */
-export function passthroughHeaders(presented: readonly ParsedCertificate[]): Record<string, string> {
+export function passthroughHeaders(
+  presented: readonly ParsedCertificate[],
+  names: MtlsHeaderNames = mtlsHeaderNames,
+): Record<string, string> {
   if (presented.length === 0) return {};
-  return { [mtlsHeaderNames.clientCert]: encodePemForHeader(presented.map((cert) => cert.pem).join('')) };
+  return { [names.clientCert]: encodePemForHeader(presented.map((cert) => cert.pem).join('')) };
 }

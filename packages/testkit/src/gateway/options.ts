@@ -1,5 +1,6 @@
 import { TestkitError } from '../errors.ts';
 import type { ConnectionLogEntry } from './connection-log.ts';
+import { type MtlsHeaderField, mtlsHeaderNames } from './mtls-headers.ts';
 import type { TrustStoreInput } from './trust-store.ts';
 
 export type MtlsMode = 'off' | 'passthrough' | 'verify';
@@ -22,6 +23,12 @@ export interface GatewayOptions {
    * CertificateRequest. @default false
    */
   advertiseTrustStoreCaNames?: boolean;
+  /**
+   * Listener attributes `routing.http.request.x_amzn_mtls_clientcert*.header_name`: forward the
+   * mTLS headers under these names instead, e.g. `{ subject: 'X-Client-Subject' }`.
+   * @default the ALB's `X-Amzn-Mtls-Clientcert*` names (see `mtlsHeaderNames`)
+   */
+  headerNames?: Partial<Record<MtlsHeaderField, string>>;
   /** TLS policy. @default { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', alpn: ['http/1.1'] } */
   tls?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; alpn?: AlpnProtocol[] };
   /**
@@ -60,6 +67,8 @@ function invalid(field: string, why: string): TestkitError {
 }
 
 const tlsVersions = new Set(['TLSv1.2', 'TLSv1.3']);
+/** An HTTP field name (RFC 9110 token). */
+const headerToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export function validateUpdate(update: GatewayUpdate, prefix = ''): void {
   const style = update.refusal?.style;
@@ -103,6 +112,14 @@ export function validateOptions(options: GatewayOptions): void {
   for (const protocol of options.tls?.alpn ?? []) {
     if (protocol !== 'h2' && protocol !== 'http/1.1')
       throw invalid('tls.alpn', `has unknown protocol ${protocol}`);
+  }
+  for (const [field, name] of Object.entries(options.headerNames ?? {})) {
+    if (!(field in mtlsHeaderNames)) {
+      throw invalid(`headerNames.${field}`, `is not one of ${Object.keys(mtlsHeaderNames).join(', ')}`);
+    }
+    if (typeof name !== 'string' || !headerToken.test(name)) {
+      throw invalid(`headerNames.${field}`, `must be an HTTP header name, got ${JSON.stringify(name)}`);
+    }
   }
   if (options.upstream !== undefined) {
     let url: URL;
