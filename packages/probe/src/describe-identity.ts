@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { type ClientIdentity, type IdentityInspection, inspectIdentity } from '@mtls-link/sdk';
+import type { ClientIdentity, IdentityInspection } from '@mtls-link/sdk';
+import { judgeIdentity, REVOCATION_FINDINGS } from './identity-judgement.ts';
 
 const ekuNames: Readonly<Record<string, string>> = {
   '1.3.6.1.5.5.7.3.1': 'serverAuth',
@@ -45,12 +46,13 @@ export function describeIdentity(
   identity: ClientIdentity,
   options: { trustStorePem?: string; crlPems?: readonly string[]; now?: Date; warnDays?: number } = {},
 ): IdentityDescription {
-  const inspection = inspectIdentity(identity, {
-    ...(options.trustStorePem === undefined ? {} : { trustStorePem: options.trustStorePem }),
-    ...(options.crlPems === undefined || options.crlPems.length === 0 ? {} : { crlPems: options.crlPems }),
+  const { inspection, revocation } = judgeIdentity(identity, {
+    trustStorePem: options.trustStorePem,
+    crlPems: options.crlPems ?? [],
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.warnDays === undefined ? {} : { warnDays: options.warnDays }),
   });
+  const findings = [...inspection.findings.filter((f) => !REVOCATION_FINDINGS.has(f.code)), ...revocation];
   return {
     source: identity.source,
     ...(identity.version === undefined ? {} : { version: identity.version }),
@@ -74,7 +76,7 @@ export function describeIdentity(
       notAfter: new Date(c.validTo).toISOString(),
     })),
     predictedAlbStatus: inspection.predictedAlbStatus,
-    findings: inspection.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
+    findings: findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
   };
 }
 

@@ -187,6 +187,10 @@ describe.concurrent('mtls-probe command line', () => {
       (l) => JSON.parse(l) as Record<string, unknown>,
     );
     expect(documents[0]).toMatchObject({ Success: 1, CheckFailed: 0 });
+    // days to expiry: one decimal in both certificates' figures, in JSON and EMF alike
+    const inspect = result.checks.find((c) => c.id === 'client-cert.inspect');
+    expect(String(inspect?.details.daysLeft)).toMatch(/^\d+(\.\d)?$/);
+    expect(String(documents[0]?.ClientCertDaysToExpiry)).toMatch(/^\d+(\.\d)?$/);
     expect(JSON.stringify(documents[0])).toContain('"Namespace":"MtlsLink/Probe"');
   });
 
@@ -284,6 +288,19 @@ describe.concurrent('mtls-probe command line', () => {
     } finally {
       await own.close();
     }
+  });
+
+  test('cert --crl without --trust-store judges the CRL by the certificate chain, as check does', async () => {
+    const revoked = files.identity('cert-crl-revoked', pki.clients.revoked);
+    const run = await runCli(['cert', revoked.cert, '--key', revoked.key, '--crl', files.crl]);
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stdout).toContain('tls_verify_status would be Failed:ClientCertCrlHit');
+    expect(run.stdout).toMatch(/error CLIENT_CERT_REVOKED: .*serial /);
+    expect(run.stdout).not.toContain('CRL_INVALID');
+    const fine = await runCli(['cert', valid.cert, '--key', valid.key, '--crl', files.crl]);
+    expect(fine.status, fine.stdout).toBe(0);
+    expect(fine.stdout).toMatch(/findings\s+none/);
+    assertNoKeyMaterial(run.stdout + run.stderr + fine.stdout + fine.stderr, secretsOf());
   });
 
   test('cert shows subject, issuer, serial as the ALB sends it, validity, key, EKU, chain and the verdict', async () => {

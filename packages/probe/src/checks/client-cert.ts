@@ -1,7 +1,8 @@
 import { isProbeCode } from '../codes.ts';
 import type { TrustStoreInput } from '../context.ts';
+import { REVOCATION_FINDINGS } from '../identity-judgement.ts';
 import { type Check, fail, pass, warn } from './check.ts';
-import { identityInspection, REVOCATION_FINDINGS } from './identity-inspection.ts';
+import { identityInspection } from './identity-inspection.ts';
 
 function trustStoreFacts(store: TrustStoreInput | undefined) {
   if (store === undefined) return null;
@@ -38,7 +39,7 @@ export const clientCertCheck: Check = {
       serial: identity.serialHex,
       notBefore: identity.notBefore.toISOString(),
       notAfter: identity.notAfter.toISOString(),
-      daysLeft: inspection.daysLeft,
+      daysLeft: Math.round(inspection.daysLeft * 10) / 10,
       keyType: identity.keyType,
       ...(identity.keyBits === undefined ? {} : { keyBits: identity.keyBits }),
       ...(identity.curve === undefined ? {} : { curve: identity.curve }),

@@ -40,7 +40,8 @@ export const CERT_OPTIONS = {
   crl: {
     type: 'string',
     array: true,
-    describe: 'CRL file to judge revocation with (repeatable, needs --trust-store); default: none',
+    describe:
+      "CRL file to judge revocation with (repeatable; without --trust-store the certificate's own chain names the CRL issuers); default: none",
   },
   'warn-days': {
     type: 'number',
