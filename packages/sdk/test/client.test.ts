@@ -5,6 +5,7 @@ import {
   type ClientOptions,
   createClient,
   fromIdentity,
+  type IdentityProvider,
   isMtlsLinkError,
   type MtlsLinkError,
   RefreshingIdentityProvider,
@@ -282,6 +283,74 @@ describe('refused certificates and identity events', () => {
     await api.close();
     provider.close();
     await strict.close();
+  });
+
+  test('forced refreshes after refusals are rate-limited by minForcedRefreshInterval', async () => {
+    const strict = await startTlsServer({
+      server: pki.server,
+      version: 'TLSv1.2',
+      clientCaPem: pki.trustStorePem,
+      handler: (_q, res) => json(res, 200, {}),
+    });
+    // Every identity it hands out is refused, and each differs from the one before.
+    const refused = [identityOf(pki.clients.foreignCa), identityOf(pki.clients.expired)];
+    let loads = 0;
+    const provider = new RefreshingIdentityProvider(async () => refused[loads++ % 2] as ClientIdentity, {
+      refreshEvery: '1h',
+    });
+    for (const [interval, expected] of [
+      [60_000, 1],
+      [0, 2],
+    ] as const) {
+      loads = 0;
+      const api = createClient({
+        baseUrl: strict.url,
+        identity: provider,
+        ca: pki.trustStorePem,
+        minForcedRefreshInterval: interval,
+        retry: false,
+      });
+      expect((await rejection(api.GET('/widgets'))).code).toBe('MTLS_REJECTED');
+      expect((await rejection(api.GET('/widgets'))).code).toBe('MTLS_REJECTED');
+      expect(api.stats().forcedRefreshes).toBe(expected);
+      await api.close();
+    }
+    provider.close();
+    await strict.close();
+  });
+
+  test('a client closed while the forced refresh after a refusal runs ends quietly (no unhandled rejection)', async () => {
+    const strict = await startTlsServer({
+      server: pki.server,
+      version: 'TLSv1.2',
+      clientCaPem: pki.trustStorePem,
+      handler: (_q, res) => json(res, 200, {}),
+    });
+    let release: (identity: ClientIdentity) => void = () => {};
+    const provider: IdentityProvider = {
+      current: async () => identityOf(pki.clients.foreignCa),
+      refresh: () =>
+        new Promise<ClientIdentity>((resolve) => {
+          release = resolve;
+        }),
+      on: () => () => {},
+      close: () => {},
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const api = createClient({ baseUrl: strict.url, identity: provider, ca: pki.trustStorePem });
+      // POST is not retried, but its refusal starts a forced refresh for the requests after it.
+      expect((await rejection(api.POST('/widgets', { body: { value: '1' } }))).code).toBe('MTLS_REJECTED');
+      await api.close();
+      release(identity);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await strict.close();
+    }
   });
 
   test('identity refresh and expiry warnings reach client listeners', async () => {

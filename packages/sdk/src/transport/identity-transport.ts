@@ -130,13 +130,16 @@ export class IdentityTransport {
       this.#forced = provider
         .refresh({ force: true, reason: 'server refused the client certificate' })
         .then(
-          (identity) => this.adopt(identity, 'server refused the client certificate').fingerprint256,
+          // Closed meanwhile: nothing to retry on (and adopt() would throw into a promise nobody awaits).
+          (identity) =>
+            !this.#closed &&
+            this.adopt(identity, 'server refused the client certificate').fingerprint256 !==
+              failedFingerprint,
           // A failed refresh leaves the old identity: the caller reports the refusal it had.
-          () => failedFingerprint,
+          () => false,
         )
-        .then((fingerprint) => {
+        .finally(() => {
           this.#forced = undefined;
-          return fingerprint !== failedFingerprint;
         });
     }
     return this.#forced;
