@@ -198,6 +198,17 @@ describe('PKCS#12', () => {
     expectIdentityError(() => read({ secretBinary: p12 }), 'IDENTITY_PASSPHRASE_MISSING', secrets());
   });
 
+  test('DER whose GeneralizedTime is not a time (asn1js throws instead of failing the parse) is a typed error', () => {
+    const text = new TextEncoder().encode('not-a-time-at-all');
+    const der = Uint8Array.from([0x30, text.length + 2, 0x18, text.length, ...text]);
+    const error = expectIdentityError(
+      () => read({ secretBinary: der, passphrase }),
+      'IDENTITY_PEM_INVALID',
+      secrets(),
+    );
+    expect(error.message).toContain('PKCS#12');
+  });
+
   test('PKCS#12 without the chain: the identity still reads, with an empty chain', async () => {
     const p12 = await toPkcs12(valid, passphrase, { includeChain: false });
     const identity = read({ secretBinary: p12, passphrase });

@@ -63,7 +63,8 @@ function parse<T>(make: () => T, where: KeySource, what: string): T {
 }
 
 function ber(bytes: Uint8Array, where: KeySource, what: string): asn1js.AsnType {
-  const parsed = asn1js.fromBER(bytes);
+  // fromBER reports most damage through offset -1 but throws on some (a GeneralizedTime that is not a time).
+  const parsed = parse(() => asn1js.fromBER(bytes), where, what);
   if (parsed.offset === -1 || parsed.offset !== bytes.byteLength)
     throw malformed(where, `${what} is not DER`);
   return parsed.result;
