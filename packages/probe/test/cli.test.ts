@@ -99,6 +99,12 @@ describe.concurrent('mtls-probe command line', () => {
     expect(unreadable.status).toBe(2);
     expect(unreadable.stderr).toMatch(/IDENTITY_/);
     assertNoKeyMaterial(unreadable.stdout + unreadable.stderr, secretsOf());
+    // a file that holds no key: the hint names the options, not a secret's fields
+    const noKey = await runCli(['check', ...target(), '--cert', valid.cert, '--key', files.crl]);
+    expect(noKey.status).toBe(2);
+    expect(noKey.stderr).toContain('IDENTITY_FIELD_MISSING');
+    expect(noKey.stderr).toMatch(/hint: .*--cert\/--key/);
+    expect(noKey.stderr).not.toMatch(/hint: .*secret/);
   });
 
   test('a wrong passphrase exits 2 with IDENTITY_PASSPHRASE_WRONG and is never echoed', async () => {
@@ -115,6 +121,7 @@ describe.concurrent('mtls-probe command line', () => {
     ]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('IDENTITY_PASSPHRASE_WRONG');
+    expect(run.stderr).toMatch(/hint: .*--passphrase/);
     assertNoKeyMaterial(run.stdout + run.stderr, secretsOf(), [wrong, passphrase]);
   });
 
@@ -192,6 +199,24 @@ describe.concurrent('mtls-probe command line', () => {
     expect(String(inspect?.details.daysLeft)).toMatch(/^\d+(\.\d)?$/);
     expect(String(documents[0]?.ClientCertDaysToExpiry)).toMatch(/^\d+(\.\d)?$/);
     expect(JSON.stringify(documents[0])).toContain('"Namespace":"MtlsLink/Probe"');
+  });
+
+  test('the system resolver path says it cannot report CNAMEs or TTLs rather than implying none', async () => {
+    const port = String(gateway.port);
+    const run = await runCli([
+      'check',
+      `https://localhost:${port}/widgets`,
+      '--ca',
+      files.ca,
+      '--connect-to',
+      `127.0.0.1:${port}`,
+      '--format',
+      'json',
+    ]);
+    const dns = (JSON.parse(run.stdout) as ProbeResult).checks.find((c) => c.id === 'dns.resolve');
+    expect(dns?.status).toBe('pass');
+    expect(dns?.details).toMatchObject({ resolver: 'system', cnameChain: [] });
+    expect(String(dns?.details.note)).toContain('--resolver');
   });
 
   test('--output writes the report to a file; colour follows FORCE_COLOR and NO_COLOR', async () => {

@@ -18,6 +18,12 @@ export const dnsCheck: Check = {
         resolver: resolution.resolver,
         cnameChain: resolution.cnameChain,
         addresses: resolution.addresses,
+        // An empty chain from getaddrinfo means "not reported", not "no CNAME": say so.
+        ...(resolution.resolver === 'system'
+          ? {
+              note: 'the system resolver (getaddrinfo) reports neither CNAMEs nor TTLs: use --resolver to see them',
+            }
+          : {}),
       };
       const list = resolution.addresses.map((a) => a.address).join(', ');
       const publicOnes = resolution.addresses.filter((a) => a.scope === 'public');

@@ -6,13 +6,31 @@ import {
   readIdentity,
   readIdentityParts,
 } from '@mtls-link/sdk';
-import { toProbeError } from '../errors.ts';
+import type { ProbeCode } from '../codes.ts';
+import { ProbeError, toProbeError } from '../errors.ts';
 import type { CredentialSource } from '../options.ts';
 import { readOptionFile } from './read-file.ts';
 
 // The probe reports a certificate that parses but breaks ALB rules (expired, wrong EKU, key mismatch)
 // as findings, so it reads identities without the SDK's validation; inspectIdentity judges them.
 const lenient = { validate: false } as const;
+
+/**
+ * The SDK's identity hints speak of secrets and their fields; for files, name the options instead.
+ * `options` is how the files were given, e.g. `--cert/--key` or `--pfx`.
+ */
+function fileError(error: unknown, options: string, fallbackMessage: string): ProbeError {
+  const e = toProbeError(error, fallbackMessage);
+  const hints: Partial<Record<ProbeCode, string>> = {
+    IDENTITY_FIELD_MISSING: `the files lack a certificate or its private key: check that ${options} name the right files`,
+    IDENTITY_FORMAT_UNKNOWN: `${options}: give PEM files (certificate with its chain, private key) or a PKCS#12 file with --pfx`,
+    IDENTITY_PASSPHRASE_WRONG: 'the passphrase does not decrypt the key (or PKCS#12): check --passphrase',
+  };
+  const hint = hints[e.code];
+  return hint === undefined
+    ? e
+    : new ProbeError(e.code, e.message, { cause: e.cause ?? error, hint, details: e.details });
+}
 
 export async function identityFromFiles(
   certFile: string,
@@ -34,7 +52,8 @@ export async function identityFromFiles(
       lenient,
     );
   } catch (error) {
-    throw toProbeError(error, `${options.certOption}/${options.keyOption}: cannot read the identity`);
+    const given = `${options.certOption}/${options.keyOption}`;
+    throw fileError(error, given, `${given}: cannot read the identity`);
   }
 }
 
@@ -47,7 +66,7 @@ async function identityFromPfx(pfxFile: string, passphrase: string | undefined):
       lenient,
     );
   } catch (error) {
-    throw toProbeError(error, `--pfx: cannot read the identity`);
+    throw fileError(error, '--pfx', '--pfx: cannot read the identity');
   }
 }
 
