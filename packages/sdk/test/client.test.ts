@@ -396,4 +396,21 @@ describe('hooks', () => {
     expect((await api.request({ method: 'GET', path: '/echo' })).status).toBe(200);
     await api.close();
   });
+
+  test('a listener that throws neither fails the request nor stops the listeners after it', async () => {
+    calls.delete('/flaky');
+    const api = client({ retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10 } });
+    const seen: number[] = [];
+    api.on('retry', () => {
+      throw new Error('logger broke');
+    });
+    const off = api.on('retry', (event) => seen.push(event.retry));
+    expect((await api.request({ method: 'GET', path: '/flaky' })).data).toEqual({ attempt: 3 });
+    expect(seen).toEqual([1, 2]);
+    off();
+    calls.delete('/flaky');
+    await api.request({ method: 'GET', path: '/flaky' });
+    expect(seen).toEqual([1, 2]);
+    await api.close();
+  });
 });

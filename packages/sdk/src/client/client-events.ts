@@ -23,34 +23,3 @@ export interface ClientEvents {
   'pool-swap': SwapEvent;
   retry: RetryEvent;
 }
-
-type Listener<T> = (event: T) => void;
-
-/** A minimal typed emitter: listeners are called in order; a throwing listener does not stop the others. */
-export class ClientEventEmitter {
-  readonly #listeners: { [E in keyof ClientEvents]?: Set<Listener<ClientEvents[E]>> } = {};
-
-  on<E extends keyof ClientEvents>(event: E, listener: Listener<ClientEvents[E]>): () => void {
-    let set = this.#listeners[event] as Set<Listener<ClientEvents[E]>> | undefined;
-    if (set === undefined) {
-      set = new Set();
-      (this.#listeners as Record<string, Set<unknown>>)[event] = set;
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-    };
-  }
-
-  emit<E extends keyof ClientEvents>(event: E, payload: ClientEvents[E]): void {
-    const set = this.#listeners[event] as Set<Listener<ClientEvents[E]>> | undefined;
-    if (set === undefined) return;
-    for (const listener of set) {
-      try {
-        listener(payload);
-      } catch {
-        // An observer must not break the request it observes.
-      }
-    }
-  }
-}

@@ -2,8 +2,9 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Dispatcher } from 'undici';
 import { classifyFailure, classifyHttpResponse } from '../classify/index.ts';
 import { type MtlsLinkError, ResponseValidationError } from '../errors/index.ts';
+import { TypedEmitter } from '../identity/events.ts';
 import { connectionFactsOf, IdentityTransport, isIdentityProvider } from '../transport/index.ts';
-import { ClientEventEmitter, type ClientEvents, type RetryEvent } from './client-events.ts';
+import type { ClientEvents, RetryEvent } from './client-events.ts';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './client-options.ts';
 import type {
   ClientResponse,
@@ -123,7 +124,7 @@ async function validate(
 class MtlsClient {
   readonly #options: ResolvedClientOptions;
   readonly #transport: IdentityTransport;
-  readonly #events = new ClientEventEmitter();
+  readonly #events = new TypedEmitter<ClientEvents>();
   readonly #unsubscribe: (() => void)[] = [];
   #retries = 0;
   #identityRetries = 0;
