@@ -46,7 +46,15 @@ interface Env {
   dns: LocalDnsServer;
   publicDns: LocalDnsServer;
   gw: Record<
-    'verify' | 'passthrough' | 'denied' | 'alb502' | 'tls12' | 'tls13' | 'slowClose' | 'expiredServer',
+    | 'verify'
+    | 'passthrough'
+    | 'denied'
+    | 'alb502'
+    | 'tls12'
+    | 'tls12Reset'
+    | 'tls13'
+    | 'slowClose'
+    | 'expiredServer',
     Gateway
   >;
   silent: { port: number; close(): Promise<void> };
@@ -117,6 +125,8 @@ beforeAll(async () => {
       verify({ apiGateway: { accessDenied: true } }),
       verify({ albError: 502 }),
       verify({ tls: { maxVersion: 'TLSv1.2' } }),
+      // s2n may refuse without an alert: the client then sees the connection end mid-handshake.
+      verify({ tls: { maxVersion: 'TLSv1.2' }, refusal: { style: 'reset' } }),
       verify({ tls: { minVersion: 'TLSv1.3' } }),
       verify({ refusal: { style: 'close', delayMs: 20_000 } }),
       verify({ server: expiredServer }),
@@ -124,7 +134,7 @@ beforeAll(async () => {
     startSilentServer(),
     closedPort(),
   ]);
-  const [verifyGw, passthrough, denied, alb502, tls12, tls13, slowClose, expiredGw] = gws;
+  const [verifyGw, passthrough, denied, alb502, tls12, tls12Reset, tls13, slowClose, expiredGw] = gws;
   const eni = (id: string) => ({
     id,
     privateIpAddress: '127.0.0.1',
@@ -216,6 +226,7 @@ beforeAll(async () => {
       denied: denied as Gateway,
       alb502: alb502 as Gateway,
       tls12: tls12 as Gateway,
+      tls12Reset: tls12Reset as Gateway,
       tls13: tls13 as Gateway,
       slowClose: slowClose as Gateway,
       expiredServer: expiredGw as Gateway,
@@ -670,6 +681,20 @@ const scenarios: Scenario[] = [
     ],
     passing: ['tls.server'],
     extra: (result) => expect(check(result, 'tls.client-cert').details.protocol).toBe('TLSv1.2'),
+  },
+  {
+    name: 'TLS 1.2-only server that resets on a revoked certificate: the refusal, not a TLS failure',
+    args: () => [...at(env.gw.tls12Reset), ...creds(env.ids.revoked), '--crl', env.files.crl],
+    exit: 1,
+    failing: [
+      ['tls.client-cert', 'MTLS_REJECTED'],
+      ['revocation.crl', 'CLIENT_CERT_REVOKED'],
+    ],
+    passing: ['tls.server', 'tls.no-client-cert'],
+    extra: (result) => {
+      expect(check(result, 'tls.server').details.protocol).toBe('TLSv1.2');
+      expect(check(result, 'tls.client-cert').details.signal).toBe('reset');
+    },
   },
   {
     name: 'TLS 1.3-only server: passes on TLS 1.3',

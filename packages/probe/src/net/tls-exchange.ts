@@ -289,6 +289,15 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
         return;
       }
       secure = socket;
+      // Under TLS 1.2 the server judges our certificate inside the handshake; when it refuses by
+      // reset or close (s2n may send no alert), Node has dropped the peer certificate by the time
+      // 'error' or 'close' arrives, and the refusal would look like a failure before ServerHello.
+      // 'keylog' fires as key material is derived, after the server's certificate has arrived (for
+      // TLS 1.3, on the later secrets): read the facts there. The key log line itself is ignored.
+      socket.on('keylog', () => {
+        if (!handshakeDone && handshake === undefined)
+          handshake = handshakeFacts(socket, false, options.verifyName);
+      });
       socket.on('secureConnect', () => {
         timings.tlsMs = since(stageStart);
         handshakeDone = true;
