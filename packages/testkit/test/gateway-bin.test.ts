@@ -93,6 +93,8 @@ describe('mtls-emulator command', () => {
     ).rejects.toMatchObject({ code: 'ECONNRESET' });
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
+    // A directory the user chose is theirs: kept.
+    expect((await stat(info.files.clientKey as string)).isFile()).toBe(true);
   });
 
   test('text mode prints the URL, the files and ready-made curl and mtls-probe lines', async () => {
@@ -107,6 +109,16 @@ describe('mtls-emulator command', () => {
     expect(output()).toMatch(/mtls-probe check https:\/\/127\.0\.0\.1:\d+\/widgets --cert /);
     child.kill('SIGINT');
     expect(await exited(child)).toBe(0);
+  });
+
+  test('without --out the PEM files go to a temporary directory that is removed on exit', async () => {
+    const { child, firstLine } = startEmulator(['--json']);
+    const info = JSON.parse(await firstLine) as { dir: string; files: Record<string, string> };
+    dirs.push(info.dir);
+    expect((await stat(info.files.clientKey as string)).isFile()).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    await expect(stat(info.dir)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   test('a bad option exits non-zero with a message', async () => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // mtls-emulator: a local stand-in for the ALB mTLS listener in front of a private API, for people
 // trying the SDK or the probe by hand, and for benchmarks that want the server in its own process.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import yargs from 'yargs';
@@ -50,7 +50,10 @@ const argv = await yargs(hideBin(process.argv))
     },
     upstream: { type: 'string', describe: 'proxy accepted requests to this URL (default: built-in API)' },
     'reset-ratio': { type: 'number', default: 0, describe: 'share of requests reset mid-request (0..1)' },
-    out: { type: 'string', describe: 'directory for the PEM files (default: a new temporary directory)' },
+    out: {
+      type: 'string',
+      describe: 'directory for the PEM files, kept on exit (default: a temporary directory, removed on exit)',
+    },
     json: { type: 'boolean', default: false, describe: 'print one JSON line (url, files) instead of text' },
     log: { type: 'boolean', describe: 'print connection-log lines to stderr (default: on in text mode)' },
   })
@@ -60,6 +63,9 @@ const argv = await yargs(hideBin(process.argv))
 
 const pki = await createTestPki();
 const dir = resolve(argv.out ?? (await mkdtemp(join(tmpdir(), 'mtls-emulator-'))));
+// The files hold private keys of a PKI that dies with this process: a directory we made goes with it.
+const removeDir = (): Promise<void> =>
+  argv.out === undefined ? rm(dir, { recursive: true, force: true }) : Promise.resolve();
 await mkdir(dir, { recursive: true });
 const files = {
   ca: join(dir, 'ca.pem'),
@@ -110,8 +116,22 @@ try {
   gateway = await startGateway(options);
 } catch (error) {
   process.stderr.write(`mtls-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
+  await removeDir();
   process.exit(2);
 }
+
+const stop = (): void => {
+  Promise.all([gateway.close(), removeDir()]).then(
+    () => process.stderr.write(printLog ? 'mtls-emulator: stopped\n' : ''),
+    (error: unknown) => {
+      process.stderr.write(`mtls-emulator: close failed: ${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+};
+// Before the ready line: whoever reads it may signal at once, and must not kill us uncleaned.
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
 
 const probe = [
   'mtls-probe check',
@@ -131,7 +151,7 @@ if (argv.json) {
   process.stdout.write(
     [
       `mtls-emulator: ${argv.mode} mode listening on ${gateway.url}`,
-      `files in ${dir}:`,
+      `files in ${dir}${argv.out === undefined ? ' (removed on exit)' : ''}:`,
       ...Object.entries(files).map(([name, path]) => `  ${name.padEnd(12)} ${path}`),
       '',
       'try:',
@@ -143,15 +163,3 @@ if (argv.json) {
     ].join('\n'),
   );
 }
-
-const stop = (): void => {
-  gateway.close().then(
-    () => process.stderr.write(printLog ? 'mtls-emulator: stopped\n' : ''),
-    (error: unknown) => {
-      process.stderr.write(`mtls-emulator: close failed: ${String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
