@@ -128,6 +128,13 @@ describe('requests', () => {
     await api.close();
   });
 
+  test('request() appends query to a path that already has one with &, not a second ?', async () => {
+    const api = client();
+    const { data } = await api.request({ method: 'get', path: 'echo?a=1', query: { b: 'x y' } });
+    expect(data).toMatchObject({ method: 'GET', url: '/echo?a=1&b=x%20y' });
+    await api.close();
+  });
+
   test('a missing path parameter is a typed error naming it, before anything is sent', async () => {
     const api = createClient({ baseUrl: server.url, identity, ca: pki.trustStorePem });
     const error = await rejection(api.GET('/items/{id}', { params: { path: {} } }));

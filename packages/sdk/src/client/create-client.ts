@@ -197,9 +197,12 @@ class MtlsClient {
       return Promise.reject(error);
     }
     const path = request.path.startsWith('/') ? request.path : `/${request.path}`;
+    let query = queryString(request.query);
+    // An untyped path may carry its own query string already.
+    if (query !== '' && path.includes('?')) query = `&${query.slice(1)}`;
     return this.send({
       method: request.method.toUpperCase(),
-      path: this.#options.basePath + path + queryString(request.query),
+      path: this.#options.basePath + path + query,
       headers: mergeHeaders(this.#options.headers, undefined, request.headers, encoded.contentType),
       body: encoded.body,
       signal: request.signal,
