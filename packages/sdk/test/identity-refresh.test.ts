@@ -247,9 +247,11 @@ describe('expiry warnings and events', () => {
     expect(reads()).toBe(1);
   });
 
-  test('refreshEvery must be a duration', () => {
-    expect(() => fromSecretsManager({ secretId: 'x', refreshEvery: 'soon' as '1m' })).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID' }),
-    );
+  test('refreshEvery must be a positive duration (a zero one would reload in a tight loop)', () => {
+    for (const refreshEvery of ['soon' as '1m', '0s', '0ms', '0.0m', 0]) {
+      expect(() => fromSecretsManager({ secretId: 'x', refreshEvery })).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID', details: { option: 'refreshEvery' } }),
+      );
+    }
   });
 });

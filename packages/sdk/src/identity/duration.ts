@@ -10,7 +10,8 @@ export function toMilliseconds(value: Duration, option: string): number {
     if (Number.isFinite(value) && value > 0) return value;
   } else if (typeof value === 'string') {
     const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
-    if (match) return Number(match[1]) * (UNITS[match[2] as string] as number);
+    const ms = match ? Number(match[1]) * (UNITS[match[2] as string] as number) : 0;
+    if (ms > 0) return ms;
   }
   throw new ConfigError(
     'CONFIG_INVALID',
