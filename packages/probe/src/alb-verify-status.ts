@@ -19,3 +19,20 @@ export const ALB_STATUS_CODES: Readonly<Record<string, ProbeCode>> = {
 export function codeForAlbStatus(status: unknown): ProbeCode | undefined {
   return typeof status === 'string' ? ALB_STATUS_CODES[status] : undefined;
 }
+
+/**
+ * What the ALB's refusal alert says about the client certificate (AWS-BEHAVIOUR.md: s2n sends
+ * certificate_revoked, certificate_unknown for an untrusted chain, certificate_expired), so that a
+ * rejection the offline checks could not explain still gets a hint that points somewhere.
+ */
+const ALERT_CODES: Readonly<Record<string, ProbeCode>> = {
+  certificate_revoked: 'CLIENT_CERT_REVOKED',
+  certificate_expired: 'CLIENT_CERT_EXPIRED',
+  certificate_unknown: 'CLIENT_CERT_UNTRUSTED',
+  unknown_ca: 'CLIENT_CERT_UNTRUSTED',
+  unsupported_certificate: 'CLIENT_CERT_TYPE_UNSUPPORTED',
+};
+
+export function codeForRefusalAlert(alert: unknown): ProbeCode | undefined {
+  return typeof alert === 'string' ? ALERT_CODES[alert] : undefined;
+}

@@ -697,6 +697,28 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'revoked certificate, no CRL given: the hint reads the refusal alert',
+    args: () => [...at(env.gw.verify), ...creds(env.ids.revoked)],
+    exit: 1,
+    failing: [['tls.client-cert', 'MTLS_REJECTED']],
+    extra: (result) => {
+      expect(check(result, 'client-cert.inspect').details.predictedAlbStatus).toBe('Success');
+      expect(check(result, 'tls.client-cert').hint).toMatch(/^the alert certificate_revoked says: .*CRL/);
+    },
+  },
+  {
+    name: 'refused by reset with nothing to explain it: the hint says what to give the probe',
+    args: () => [...at(env.gw.tls12Reset), ...creds(env.ids.revoked)],
+    exit: 1,
+    failing: [['tls.client-cert', 'MTLS_REJECTED']],
+    extra: (result) => {
+      const hint = check(result, 'tls.client-cert').hint ?? '';
+      expect(hint).toContain('--trust-store');
+      expect(hint).toContain('tls_verify_status');
+      expect(hint).not.toContain('mtls-probe check shows why');
+    },
+  },
+  {
     name: 'TLS 1.3-only server: passes on TLS 1.3',
     args: () => [...at(env.gw.tls13), ...creds(env.ids.valid)],
     exit: 0,

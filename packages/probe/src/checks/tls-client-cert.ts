@@ -1,5 +1,6 @@
-import { codeForAlbStatus } from '../alb-verify-status.ts';
+import { codeForAlbStatus, codeForRefusalAlert } from '../alb-verify-status.ts';
 import { hintFor, isProbeCode } from '../codes.ts';
+import type { ProbeContext } from '../context.ts';
 import { formatHostPort } from '../net/address.ts';
 import { classifyExchange } from '../net/exchange-failure.ts';
 import type { CheckId } from '../result.ts';
@@ -7,6 +8,24 @@ import { type Check, fail, pass } from './check.ts';
 import { exchangeAll, exchangeFacts } from './exchange-all.ts';
 import { presentableIdentity } from './identity-inspection.ts';
 import { refusalOf, rejectionSummary } from './refusal.ts';
+
+/**
+ * Why the server said no, as far as this run can tell: the inspection's predicted ALB verdict (or
+ * its first error), else the refusal alert's meaning, else what to give the probe to find out.
+ */
+function rejectionHint(context: ProbeContext, alert: string | undefined): string {
+  const inspection = context.results.get('client-cert.inspect');
+  const inspectCode =
+    codeForAlbStatus(inspection?.details.predictedAlbStatus) ??
+    (inspection?.status === 'fail' ? inspection.code : undefined);
+  if (inspectCode !== undefined) return hintFor(inspectCode);
+  const alertCode = codeForRefusalAlert(alert);
+  if (alertCode !== undefined) return `the alert ${alert} says: ${hintFor(alertCode)}`;
+  const log = "the ALB connection log's tls_verify_status for this connection names the reason";
+  return context.inputs.trustStore === undefined
+    ? `the offline checks found nothing, but ran without the ALB's trust store: rerun with --trust-store FILE or --trust-store-arn ARN (and --crl); ${log}`
+    : `the offline checks against ${context.inputs.trustStore.source} predict Success, so the ALB enforces another trust store or CRL (compare with --trust-store-arn); ${log}`;
+}
 
 export const tlsClientCertCheck: Check = {
   id: 'tls.client-cert',
@@ -63,10 +82,7 @@ export const tlsClientCertCheck: Check = {
         : refusal
           ? 'MTLS_REJECTED'
           : 'REQUEST_FAILED';
-    // The inspection usually knows why: its predicted ALB verdict (or first error) gives the better hint.
-    const inspectCode =
-      codeForAlbStatus(predictedAlbStatus) ?? (inspection?.status === 'fail' ? inspection.code : undefined);
-    const hint = code === 'MTLS_REJECTED' && inspectCode !== undefined ? hintFor(inspectCode) : undefined;
+    const hint = code === 'MTLS_REJECTED' ? rejectionHint(context, refusal?.alert) : undefined;
     const where = formatHostPort(failed.address, failed.port);
     const summary =
       code === 'MTLS_REJECTED'
