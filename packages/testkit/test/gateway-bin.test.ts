@@ -121,6 +121,15 @@ describe('mtls-emulator command', () => {
     await expect(stat(info.dir)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  test('options after a leading -- (as `pnpm emulator -- --json` passes them) are honoured', async () => {
+    const { child, firstLine } = startEmulator(['--', '--json', '--mode', 'off']);
+    const info = JSON.parse(await firstLine) as { dir: string; mode: string };
+    dirs.push(info.dir);
+    expect(info.mode).toBe('off');
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+  });
+
   test('a bad option exits non-zero with a message', async () => {
     const { child } = startEmulator(['--mode', 'strict']);
     let err = '';

@@ -9,7 +9,12 @@ import { hideBin } from 'yargs/helpers';
 import type { GatewayOptions, MtlsMode, RefusalStyle } from '../index.ts';
 import { createTestPki, startGateway } from '../index.ts';
 
-const argv = await yargs(hideBin(process.argv))
+// `pnpm emulator -- --port 8443` hands the script a literal `--`, after which yargs would parse
+// nothing and silently ignore every option.
+const args = hideBin(process.argv);
+if (args[0] === '--') args.shift();
+
+const argv = await yargs(args)
   .scriptName('mtls-emulator')
   .usage(
     '$0 [options]\n\nGenerates a test PKI, writes its PEM files and serves an ALB-like mTLS listener until Ctrl-C.',
