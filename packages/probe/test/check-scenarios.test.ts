@@ -162,6 +162,13 @@ beforeAll(async () => {
         securityGroups: [{ groupId: 'sg-ssh' }],
       },
       {
+        // Its security group is gone (or, in AWS, the role may not describe it).
+        id: 'vpce-0nogroup',
+        serviceName: 'com.amazonaws.vpce.svc-1',
+        networkInterfaceIds: ['eni-ok'],
+        securityGroups: [{ groupId: 'sg-gone' }],
+      },
+      {
         id: 'vpce-0subnet',
         serviceName: 'com.amazonaws.vpce.svc-1',
         networkInterfaceIds: ['eni-ok'],
@@ -777,6 +784,26 @@ const scenarios: Scenario[] = [
     extra: (result) => {
       expect(check(result, 'vpce.state').summary).toContain('from 127.0.0.1');
       expect(check(result, 'vpce.state').details.thisHost).toBe('127.0.0.1');
+    },
+  },
+  {
+    name: 'VPC endpoint whose security group cannot be described: VPCE_LOOKUP_FAILED naming the call',
+    args: () => [
+      ...at(env.gw.verify),
+      ...creds(env.ids.valid),
+      '--vpc-endpoint-id',
+      'vpce-0nogroup',
+      '--ec2-endpoint',
+      env.ec2.endpoint,
+    ],
+    exit: 1,
+    failing: [['vpce.state', 'VPCE_LOOKUP_FAILED']],
+    passing: ['tcp.connect', 'http.response'],
+    extra: (result) => {
+      const vpce = check(result, 'vpce.state');
+      expect(vpce.summary).toMatch(/^DescribeSecurityGroups for vpce-0nogroup failed: .*sg-gone/);
+      expect(vpce.hint).toContain('ec2:DescribeSecurityGroups');
+      expect(vpce.details.api).toBe('DescribeSecurityGroups');
     },
   },
   {

@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
 import type { ProbeContext } from '../context.ts';
+import { ProbeError } from '../errors.ts';
 import { localAddressFor } from '../net/local-address.ts';
 import { type Check, fail, pass } from './check.ts';
 
@@ -83,17 +84,39 @@ export const vpceCheck: Check = {
       const state = String(vpce.State ?? 'unknown');
       const eniIds = vpce.NetworkInterfaceIds ?? [];
       const groupIds = (vpce.Groups ?? []).map((g) => g.GroupId ?? '').filter((g) => g !== '');
+      // A role may describe endpoints but not interfaces or groups: name the call that failed.
+      const lookup = <T>(api: string, run: () => Promise<T>): Promise<T> =>
+        run().catch((error: Error) => {
+          throw new ProbeError(
+            'VPCE_LOOKUP_FAILED',
+            `${api} for ${id} failed: ${error.name}: ${error.message}`,
+            {
+              cause: error,
+              hint: `${api} failed: check the ec2:${api} permission, and that what ${id} lists still exists`,
+              details: {
+                vpcEndpointId: id,
+                api,
+                state: String(vpce.State ?? 'unknown'),
+                note: localCredentialsNote,
+              },
+            },
+          );
+        });
       const [enis, groups] = await Promise.all([
         eniIds.length === 0
           ? Promise.resolve([])
-          : client
-              .send(new ec2.DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds }))
-              .then((r) => r.NetworkInterfaces ?? []),
+          : lookup('DescribeNetworkInterfaces', () =>
+              client
+                .send(new ec2.DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds }))
+                .then((r) => r.NetworkInterfaces ?? []),
+            ),
         groupIds.length === 0
           ? Promise.resolve([])
-          : client
-              .send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: groupIds }))
-              .then((r) => r.SecurityGroups ?? []),
+          : lookup('DescribeSecurityGroups', () =>
+              client
+                .send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: groupIds }))
+                .then((r) => r.SecurityGroups ?? []),
+            ),
       ]);
       const eniAddresses = enis.flatMap((eni) =>
         (eni.PrivateIpAddresses ?? [])
