@@ -38,7 +38,8 @@ describe('dockerAvailable', () => {
       ok: false,
       reason: 'no Docker engine: /nonexistent/docker.sock does not exist',
     });
-    expect(performance.now() - started).toBeLessThan(100);
+    // Well under the 1500 ms connect timeout: the path was checked, nothing waited (loose for busy machines).
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   test('an engine that answers /_ping with OK is available', async () => {
