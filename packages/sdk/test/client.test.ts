@@ -12,6 +12,7 @@ import {
   type RequestInfo,
   type ResponseInfo,
   type RetryEvent,
+  SecretError,
 } from '../src/index.ts';
 import { identityOf, json, type LocalServer, startTlsServer } from './fixtures/small-servers.ts';
 import type { paths } from './fixtures/widgets-api.generated.ts';
@@ -401,6 +402,37 @@ describe('hooks', () => {
       },
     });
     expect((await api.request({ method: 'GET', path: '/echo' })).status).toBe(200);
+    await api.close();
+  });
+
+  test('onError sees identity load failures and aborts during backoff, not only failed responses', async () => {
+    const errors: string[] = [];
+    const onError = (error: MtlsLinkError, info: RequestInfo) => errors.push(`${error.code}@${info.attempt}`);
+    const provider = new RefreshingIdentityProvider(async () => {
+      throw new SecretError('SECRET_NOT_FOUND', 'test:missing (secret test/missing): not found');
+    });
+    const broken = createClient({
+      baseUrl: server.url,
+      identity: provider,
+      ca: pki.trustStorePem,
+      hooks: { onError },
+    });
+    expect((await rejection(broken.GET('/widgets'))).code).toBe('SECRET_NOT_FOUND');
+    await broken.close();
+    provider.close();
+
+    const api = client({
+      retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10 },
+      hooks: { onError },
+    });
+    const controller = new AbortController();
+    // Aborted as the first retry is announced, so its backoff wait is what the abort ends.
+    api.on('retry', () => controller.abort());
+    const aborted = await rejection(
+      api.request({ method: 'GET', path: '/always-503', signal: controller.signal }),
+    );
+    expect(aborted.code).toBe('ABORTED');
+    expect(errors).toEqual(['SECRET_NOT_FOUND@0', 'ABORTED@1']);
     await api.close();
   });
 

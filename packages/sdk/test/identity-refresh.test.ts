@@ -248,7 +248,7 @@ describe('expiry warnings and events', () => {
   });
 
   test('refreshEvery must be a positive duration (a zero one would reload in a tight loop)', () => {
-    for (const refreshEvery of ['soon' as '1m', '0s', '0ms', '0.0m', 0]) {
+    for (const refreshEvery of ['soon' as '1m', '0s', '0ms', '0.0m', 0] as const) {
       expect(() => fromSecretsManager({ secretId: 'x', refreshEvery })).toThrow(
         expect.objectContaining({ code: 'CONFIG_INVALID', details: { option: 'refreshEvery' } }),
       );

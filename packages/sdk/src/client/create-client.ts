@@ -5,7 +5,12 @@ import { type MtlsLinkError, ResponseValidationError } from '../errors/index.ts'
 import { TypedEmitter } from '../identity/events.ts';
 import { connectionFactsOf, IdentityTransport, isIdentityProvider } from '../transport/index.ts';
 import type { ClientEvents, RetryEvent } from './client-events.ts';
-import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './client-options.ts';
+import {
+  type ClientOptions,
+  type RequestInfo,
+  type ResolvedClientOptions,
+  resolveClientOptions,
+} from './client-options.ts';
 import type {
   ClientResponse,
   HeadersInit,
@@ -247,7 +252,19 @@ class MtlsClient {
     let identityRetried = false;
     try {
       for (;;) {
-        const pool = transport.pool ?? (await transport.ready());
+        let pool = transport.pool;
+        if (pool === undefined) {
+          try {
+            pool = await transport.ready();
+          } catch (cause) {
+            // The identity did not load (secret not found, throttled, client closed): onError sees it too.
+            throw this.#failed(this.#classify(cause, method, url, request.timeouts, totalTimedOut, signal), {
+              method,
+              url,
+              attempt,
+            });
+          }
+        }
         if (hooks.onRequest !== undefined) observe(hooks.onRequest, { method, url, attempt });
         let error: MtlsLinkError;
         let retryAfterMs: number | undefined;
@@ -310,18 +327,26 @@ class MtlsClient {
             try {
               await sleep(delayMs, signal);
             } catch (cause) {
-              throw this.#classify(cause, method, url, request.timeouts, totalTimedOut, signal);
+              throw this.#failed(
+                this.#classify(cause, method, url, request.timeouts, totalTimedOut, signal),
+                { method, url, attempt },
+              );
             }
             continue;
           }
         }
-        if (hooks.onError !== undefined)
-          observe((e: MtlsLinkError) => hooks.onError?.(e, { method, url, attempt }), error);
-        throw error;
+        throw this.#failed(error, { method, url, attempt });
       }
     } finally {
       if (totalTimer !== undefined) clearTimeout(totalTimer);
     }
+  }
+
+  /** Every failure a caller gets passes here, so `onError` sees each one. */
+  #failed(error: MtlsLinkError, info: RequestInfo): MtlsLinkError {
+    const onError = this.#options.hooks.onError;
+    if (onError !== undefined) observe((e: MtlsLinkError) => onError(e, info), error);
+    return error;
   }
 
   #emitRetry(event: RetryEvent): void {
