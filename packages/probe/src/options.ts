@@ -66,3 +66,12 @@ export const PROBE_DEFAULTS = {
   warnDays: 14,
   region: 'us-east-1',
 } as const;
+
+/**
+ * The AWS region every client of a run uses (Secrets Manager, EC2, ELBv2, S3): the option, else
+ * AWS_REGION, else AWS_DEFAULT_REGION (which the JavaScript SDK ignores), else us-east-1, as the
+ * help says. Left to the SDK, a missing region fails as "could not be read" far from its cause.
+ */
+export function regionOf(region: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return region || env.AWS_REGION || env.AWS_DEFAULT_REGION || PROBE_DEFAULTS.region;
+}

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { ProbeContext, ProbeInputs } from './context.ts';
 import { ProbeError } from './errors.ts';
 import { parseHostPort } from './net/address.ts';
-import { PROBE_DEFAULTS, type ProbeOptions } from './options.ts';
+import { PROBE_DEFAULTS, type ProbeOptions, regionOf } from './options.ts';
 
 /** The URL pieces a probe needs, validated. */
 export function parseTarget(url: string, servername?: string) {
@@ -58,8 +58,7 @@ export function buildContext(options: ProbeOptions, inputs: ProbeInputs): ProbeC
     );
   }
   const method = (options.method ?? PROBE_DEFAULTS.method).toUpperCase();
-  const region =
-    options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? PROBE_DEFAULTS.region;
+  const region = regionOf(options.region);
   return {
     target,
     inputs,

@@ -147,6 +147,15 @@ describe.concurrent('mtls-probe command line', () => {
     assertNoKeyMaterial(cert.stdout + cert.stderr, secretsOf(), [passphrase]);
   });
 
+  test('--secret-id without any configured region uses the documented default (us-east-1)', async () => {
+    const args = ['--secret-id', 'consumer/api-client', '--secrets-endpoint', secrets.endpoint];
+    const run = await runCli(['check', ...target(), ...args], { AWS_REGION: '' });
+    expect(run.status, run.stderr).toBe(0);
+    const cert = await runCli(['cert', ...args], { AWS_REGION: '' });
+    expect(cert.status, cert.stderr).toBe(0);
+    expect(cert.stdout).toContain('secretsmanager:consumer/api-client@AWSCURRENT');
+  });
+
   test('a secret that does not exist exits 2 with SECRET_NOT_FOUND', async () => {
     const run = await runCli([
       'check',

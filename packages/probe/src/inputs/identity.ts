@@ -8,7 +8,7 @@ import {
 } from '@mtls-link/sdk';
 import type { ProbeCode } from '../codes.ts';
 import { ProbeError, toProbeError } from '../errors.ts';
-import type { CredentialSource } from '../options.ts';
+import { type CredentialSource, regionOf } from '../options.ts';
 import { readOptionFile } from './read-file.ts';
 
 // The probe reports a certificate that parses but breaks ALB rules (expired, wrong EKU, key mismatch)
@@ -80,7 +80,7 @@ async function identityFromSecret(
 ): Promise<ClientIdentity> {
   const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const real = new SecretsManagerClient({
-    ...(source.region === undefined ? {} : { region: source.region }),
+    region: regionOf(source.region),
     ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
     maxAttempts: 2,
   });

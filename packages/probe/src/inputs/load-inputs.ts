@@ -1,6 +1,6 @@
 import type { CrlInput, ProbeInputs, TrustStoreInput } from '../context.ts';
 import { ProbeError } from '../errors.ts';
-import { PROBE_DEFAULTS, type ProbeOptions } from '../options.ts';
+import { PROBE_DEFAULTS, type ProbeOptions, regionOf } from '../options.ts';
 import { loadCrl } from './crl-sources.ts';
 import { identityFromFiles, loadIdentity } from './identity.ts';
 import { readOptionFile } from './read-file.ts';
@@ -16,8 +16,7 @@ function countCertificates(pem: string): number {
  */
 export async function loadInputs(options: ProbeOptions): Promise<ProbeInputs> {
   const timeoutMs = options.timeoutMs ?? PROBE_DEFAULTS.timeoutMs;
-  const region =
-    options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? PROBE_DEFAULTS.region;
+  const region = regionOf(options.region);
   if ((options.revokedCertFile === undefined) !== (options.revokedKeyFile === undefined)) {
     throw new ProbeError(
       'CONFIG_INVALID',
