@@ -475,6 +475,18 @@ const scenarios: Scenario[] = [
     passing: ['tls.client-cert', 'http.response'],
   },
   {
+    name: 'https CRL location that refuses: CRL_UNAVAILABLE with the reason, not just "fetch failed"',
+    args: () => [
+      ...at(env.gw.verify),
+      ...creds(env.ids.valid),
+      '--crl',
+      `https://127.0.0.1:${env.refusedPort}/intermediate.crl`,
+    ],
+    exit: 1,
+    failing: [['revocation.crl', 'CRL_UNAVAILABLE']],
+    extra: (result) => expect(check(result, 'revocation.crl').summary).toContain('ECONNREFUSED'),
+  },
+  {
     name: 'stale CRL: CRL_STALE',
     args: () => [...at(env.gw.verify), ...creds(env.ids.valid), '--crl', env.files.staleCrl],
     exit: 1,
@@ -486,7 +498,13 @@ const scenarios: Scenario[] = [
     args: () => [...at(env.gw.verify, '/widgets', 'other.example.com'), ...creds(env.ids.valid)],
     exit: 1,
     failing: [['tls.server', 'TLS_HOSTNAME_MISMATCH']],
-    extra: (result) => expect(check(result, 'tls.client-cert').status).toBe('skip'),
+    extra: (result) => {
+      expect(check(result, 'tls.client-cert').status).toBe('skip');
+      // The reader sees which names the certificate does cover, not only an error code.
+      expect(check(result, 'tls.server').summary).toMatch(
+        /does not cover other\.example\.com: .*DNS:api\.example\.com/,
+      );
+    },
   },
   {
     name: 'expired server certificate: TLS_SERVER_EXPIRED',

@@ -12,7 +12,12 @@ interface ServerVerdict {
   readonly message?: string;
 }
 
-function judge(result: TlsExchangeResult, sni: string | undefined, timeoutMs: number): ServerVerdict {
+function judge(
+  result: TlsExchangeResult,
+  sni: string | undefined,
+  verifyName: string,
+  timeoutMs: number,
+): ServerVerdict {
   const hs = result.handshake;
   const at = formatHostPort(result.address, result.port);
   if (hs === undefined) {
@@ -21,7 +26,10 @@ function judge(result: TlsExchangeResult, sni: string | undefined, timeoutMs: nu
     const code = error !== undefined && isProbeCode(error.code) ? error.code : 'TLS_PROTOCOL';
     return { code, message: error?.message ?? `TLS handshake with ${at} failed` };
   }
-  if (hs.verifyError !== undefined) {
+  // Node reports a name mismatch as a verify error too; checkServerIdentity's message lists the
+  // names the certificate does cover, which is what the reader needs.
+  const nameOnly = hs.verifyError === 'ERR_TLS_CERT_ALTNAME_INVALID' && hs.hostnameError !== undefined;
+  if (hs.verifyError !== undefined && !nameOnly) {
     const error = classifyFailure(
       { code: hs.verifyError, message: hs.verifyError },
       {
@@ -34,7 +42,10 @@ function judge(result: TlsExchangeResult, sni: string | undefined, timeoutMs: nu
     return { code, message: error.message };
   }
   if (hs.hostnameError !== undefined) {
-    return { code: 'TLS_HOSTNAME_MISMATCH', message: `at ${at}: ${hs.hostnameError}` };
+    return {
+      code: 'TLS_HOSTNAME_MISMATCH',
+      message: `the server certificate at ${at} does not cover ${verifyName}: ${hs.hostnameError}`,
+    };
   }
   if (hs.peerChain[0] !== undefined && hs.peerChain[0].daysLeft < 0) {
     return {
@@ -59,7 +70,7 @@ export const tlsServerCheck: Check = {
     });
     const perAddress = results.map((r) => {
       const hs = r.handshake;
-      const verdict = judge(r, context.sni, context.timeoutMs);
+      const verdict = judge(r, context.sni, context.target.servername, context.timeoutMs);
       return {
         ...exchangeFacts(r),
         ...(hs === undefined

@@ -48,10 +48,12 @@ export async function loadCrl(location: string, options: CrlSourceOptions): Prom
       : await fetchBytes(location, options.timeoutMs);
     return { source: location, pem: pemOrBase64(bytes) };
   } catch (error) {
-    const e = error as Error;
+    // fetch() says only "fetch failed"; the reason (ECONNREFUSED, a certificate error) is its cause.
+    const e = error as Error & { cause?: { code?: string; message?: string } };
+    const reason = e.cause?.code ?? e.cause?.message;
     return {
       source: location,
-      error: `cannot fetch: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`,
+      error: `cannot fetch: ${e.name === 'Error' || e.name === 'TypeError' ? '' : `${e.name}: `}${e.message}${reason === undefined ? '' : ` (${reason})`}`,
     };
   }
 }
