@@ -76,3 +76,17 @@ test('without options: one valid identity under consumer/api-client, no DNS serv
     await producer.close();
   }
 });
+
+test('a part that fails to start (bad gateway option) leaves no other server listening', async () => {
+  // Node reports a closed server's handle until its close completes: poll rather than read once.
+  const listeners = () =>
+    process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'UDPWrap').length;
+  await expect.poll(listeners, { timeout: 5_000 }).toBe(0);
+  await expect(
+    startLocalProducer({
+      apiHost: 'widgets.internal.example',
+      gateway: { refusal: { style: 'drop' as never } },
+    }),
+  ).rejects.toMatchObject({ code: 'GATEWAY_OPTIONS_INVALID' });
+  await expect.poll(listeners, { timeout: 5_000 }).toBe(0);
+});

@@ -55,7 +55,7 @@ export interface LocalProducer {
 export async function startLocalProducer(options: LocalProducerOptions = {}): Promise<LocalProducer> {
   const pki = await createTestPki(options.apiHost === undefined ? {} : { serverNames: [options.apiHost] });
   const seeds = Object.entries(options.secrets ?? { 'consumer/api-client': 'valid' as const });
-  const [gateway, secrets, dns] = await Promise.all([
+  const started = await Promise.allSettled([
     startGateway({
       mode: 'verify',
       trustStore: { caPem: pki.trustStorePem, crlPems: [pki.crlPem, pki.rootCrlPem] },
@@ -68,7 +68,22 @@ export async function startLocalProducer(options: LocalProducerOptions = {}): Pr
     options.apiHost === undefined
       ? undefined
       : startDnsServer({ records: { [options.apiHost]: [{ type: 'A', data: '127.0.0.1', ttl: 60 }] } }),
-  ]);
+  ] as const);
+  const [gatewayStart, secretsStart, dnsStart] = started;
+  if (
+    gatewayStart.status === 'rejected' ||
+    secretsStart.status === 'rejected' ||
+    dnsStart.status === 'rejected'
+  ) {
+    // One part failed: stop the parts that did start, or their listeners keep the process alive.
+    await Promise.allSettled(
+      started.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value?.close() : undefined)),
+    );
+    throw started.find((outcome) => outcome.status === 'rejected')?.reason;
+  }
+  const gateway = gatewayStart.value;
+  const secrets = secretsStart.value;
+  const dns = dnsStart.value;
   return {
     pki,
     gateway,
