@@ -5,6 +5,9 @@
 set -euo pipefail
 pnpm exec biome check .
 pnpm exec tsc -b
+# tsc -b sees sources only: the tests are type-checked too.
+pnpm exec tsc -p tsconfig.tests.json
+pnpm exec tsc -p packages/consumer-infra/tsconfig.tests.json
 mkdir -p .cache
 results=.cache/vitest-results.json
 rm -f "$results"
