@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { type LocalEc2, localAwsCredentials, startEc2 } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { rejection } from './aws-fixtures.ts';
 
 let ec2: LocalEc2;
 let client: EC2Client;
@@ -71,17 +72,6 @@ afterAll(async () => {
   client.destroy();
   await ec2.close();
 });
-
-async function rejection(
-  send: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await send;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('DescribeVpcEndpoints', () => {
   test('returns the endpoint fields as the SDK parses them from the wire', async () => {

@@ -17,6 +17,7 @@ import {
   type TestPki,
 } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { rejection } from './aws-fixtures.ts';
 
 const arn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:truststore/partners/0123456789abcdef';
 let pki: TestPki;
@@ -45,17 +46,6 @@ afterAll(async () => {
   await elbv2.close();
   await s3.close();
 });
-
-async function rejection(
-  send: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await send;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const certificatesIn = (pem: string) => pem.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
 

@@ -14,6 +14,7 @@ import {
   startSecretsManager,
 } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { rejection } from './aws-fixtures.ts';
 
 let sm: LocalSecretsManager;
 let client: SecretsManagerClient;
@@ -42,18 +43,6 @@ afterAll(async () => {
   client.destroy();
   await sm.close();
 });
-
-/** Runs `send` and returns the error it rejects with (fails the test when it resolves). */
-async function rejection(
-  send: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await send;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('GetSecretValue', () => {
   test('reads a string secret by name and by ARN with the real response fields', async () => {
