@@ -105,6 +105,9 @@ describe.concurrent('mtls-probe command line', () => {
     expect(noKey.stderr).toContain('IDENTITY_FIELD_MISSING');
     expect(noKey.stderr).toMatch(/hint: .*--cert\/--key/);
     expect(noKey.stderr).not.toMatch(/hint: .*secret/);
+    const certNoKey = await runCli(['cert', valid.cert, '--key', files.crl]);
+    expect(certNoKey.status).toBe(2);
+    expect(certNoKey.stderr).toMatch(/hint: .*<file>\/--key/);
   });
 
   test('a wrong passphrase exits 2 with IDENTITY_PASSPHRASE_WRONG and is never echoed', async () => {

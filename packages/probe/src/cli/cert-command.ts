@@ -99,7 +99,8 @@ export async function certCommand(args: CertArgs, io: CliIo): Promise<number> {
   const source = credentialSource(args);
   let identity: Awaited<ReturnType<typeof loadIdentity>>;
   try {
-    identity = await loadIdentity(source);
+    // `cert` takes the file as <file>, and a PKCS#12 file by its .p12/.pfx name.
+    identity = await loadIdentity(source, { cert: '<file>', key: '--key', pfx: '<file> named .p12 or .pfx' });
   } catch (error) {
     const described = await certificatesOnly(args, error);
     if (described === undefined) throw error;

@@ -15,15 +15,25 @@ import { readOptionFile } from './read-file.ts';
 // as findings, so it reads identities without the SDK's validation; inspectIdentity judges them.
 const lenient = { validate: false } as const;
 
+/** How the command line named the identity's files, for messages and hints. */
+export interface IdentityOptionNames {
+  readonly cert: string;
+  readonly key: string;
+  readonly pfx: string;
+}
+
+const checkOptionNames: IdentityOptionNames = { cert: '--cert', key: '--key', pfx: '--pfx' };
+
 /**
  * The SDK's identity hints speak of secrets and their fields; for files, name the options instead.
- * `options` is how the files were given, e.g. `--cert/--key` or `--pfx`.
+ * `given` is how the files were given, e.g. `--cert/--key` or `--pfx`.
  */
-function fileError(error: unknown, options: string, fallbackMessage: string): ProbeError {
-  const e = toProbeError(error, fallbackMessage);
+function fileError(error: unknown, given: string, names: IdentityOptionNames): ProbeError {
+  const e = toProbeError(error, `${given}: cannot read the identity`);
   const hints: Partial<Record<ProbeCode, string>> = {
-    IDENTITY_FIELD_MISSING: `the files lack a certificate or its private key: check that ${options} name the right files`,
-    IDENTITY_FORMAT_UNKNOWN: `${options}: give PEM files (certificate with its chain, private key) or a PKCS#12 file with --pfx`,
+    IDENTITY_FIELD_MISSING: `the files lack a certificate or its private key: check that ${given} name the right files`,
+    IDENTITY_FORMAT_UNKNOWN: `${given}: give PEM files (certificate with its chain, private key) or a PKCS#12 file with ${names.pfx}`,
+    IDENTITY_PEM_INVALID: `${given}: the file holds no valid PEM (truncated, or binary? a PKCS#12 file goes to ${names.pfx})`,
     IDENTITY_PASSPHRASE_WRONG: 'the passphrase does not decrypt the key (or PKCS#12): check --passphrase',
   };
   const hint = hints[e.code];
@@ -37,6 +47,7 @@ export async function identityFromFiles(
   keyFile: string,
   passphrase: string | undefined,
   options: { certOption: string; keyOption: string },
+  names: IdentityOptionNames = checkOptionNames,
 ): Promise<ClientIdentity> {
   const [cert, key] = await Promise.all([
     readOptionFile(options.certOption, certFile),
@@ -52,13 +63,16 @@ export async function identityFromFiles(
       lenient,
     );
   } catch (error) {
-    const given = `${options.certOption}/${options.keyOption}`;
-    throw fileError(error, given, `${given}: cannot read the identity`);
+    throw fileError(error, `${options.certOption}/${options.keyOption}`, names);
   }
 }
 
-async function identityFromPfx(pfxFile: string, passphrase: string | undefined): Promise<ClientIdentity> {
-  const bytes = await readOptionFile('--pfx', pfxFile);
+async function identityFromPfx(
+  pfxFile: string,
+  passphrase: string | undefined,
+  names: IdentityOptionNames,
+): Promise<ClientIdentity> {
+  const bytes = await readOptionFile(names.pfx, pfxFile);
   try {
     return readIdentityParts(
       [{ field: pfxFile, role: 'pfx', bytes: new Uint8Array(bytes) }],
@@ -66,7 +80,7 @@ async function identityFromPfx(pfxFile: string, passphrase: string | undefined):
       lenient,
     );
   } catch (error) {
-    throw fileError(error, '--pfx', '--pfx: cannot read the identity');
+    throw fileError(error, names.pfx, names);
   }
 }
 
@@ -121,16 +135,25 @@ async function identityFromSecret(
   }
 }
 
-/** Reads the client identity from the chosen source; a ProbeError (exit 2) when it cannot be read at all. */
-export async function loadIdentity(source: CredentialSource): Promise<ClientIdentity> {
+/**
+ * Reads the client identity from the chosen source; a ProbeError (exit 2) when it cannot be read at
+ * all. `names` are the options messages and hints name (`check`'s by default).
+ */
+export async function loadIdentity(
+  source: CredentialSource,
+  names: IdentityOptionNames = checkOptionNames,
+): Promise<ClientIdentity> {
   switch (source.kind) {
     case 'files':
-      return identityFromFiles(source.certFile, source.keyFile, source.passphrase, {
-        certOption: '--cert',
-        keyOption: '--key',
-      });
+      return identityFromFiles(
+        source.certFile,
+        source.keyFile,
+        source.passphrase,
+        { certOption: names.cert, keyOption: names.key },
+        names,
+      );
     case 'pfx':
-      return identityFromPfx(source.pfxFile, source.passphrase);
+      return identityFromPfx(source.pfxFile, source.passphrase, names);
     case 'secret':
       return identityFromSecret(source);
   }
