@@ -459,6 +459,10 @@ const scenarios: Scenario[] = [
     ],
     exit: 0,
     passing: [...allPass, 'revocation.crl'],
+    extra: (result) =>
+      expect(check(result, 'revocation.crl').summary).toMatch(
+        /\(1 revoked entry, next update \d{4}-\d\d-\d\dT[\d:.]+Z\)/,
+      ),
   },
   {
     name: 'CRL location that cannot be fetched: CRL_UNAVAILABLE',
@@ -863,6 +867,8 @@ const scenarios: Scenario[] = [
       const crls = check(result, 'revocation.crl').details.crls as { lists: { nextUpdate: string }[] }[];
       expect(crls).toHaveLength(1);
       expect(Date.parse(crls[0]?.lists[0]?.nextUpdate ?? '')).toBeGreaterThan(Date.now());
+      // People read the text: the trust store's facts are in the summary, not only in the JSON.
+      expect(inspect.summary).toMatch(/trust store consumer-ts: 2 CAs, 1 revoked entry$/);
     },
   },
   {

@@ -54,8 +54,14 @@ export const clientCertCheck: Check = {
     const warning = findings.find((f) => f.severity === 'warning');
     if (warning !== undefined && isProbeCode(warning.code))
       return warn(warning.code, warning.message, details);
+    const store = context.inputs.trustStore;
+    // What the verdict was judged against: people check this first when the ALB disagrees.
+    const against =
+      store === undefined
+        ? ''
+        : `; trust store ${store.name ?? store.source}: ${store.caCount} CA${store.caCount === 1 ? '' : 's'}${store.revokedEntries === undefined ? '' : `, ${store.revokedEntries} revoked ${store.revokedEntries === 1 ? 'entry' : 'entries'}`}`;
     return pass(
-      `${identity.subject}, ${identity.keyType.toUpperCase()}${identity.keyBits ? ` ${identity.keyBits}` : identity.curve ? ` ${identity.curve}` : ''}, ${Math.floor(inspection.daysLeft)} days left, ALB would log ${inspection.predictedAlbStatus}${inspection.predictedAlbStatus === 'Success' ? '' : ' (see revocation.crl)'}`,
+      `${identity.subject}, ${identity.keyType.toUpperCase()}${identity.keyBits ? ` ${identity.keyBits}` : identity.curve ? ` ${identity.curve}` : ''}, ${Math.floor(inspection.daysLeft)} days left, ALB would log ${inspection.predictedAlbStatus}${inspection.predictedAlbStatus === 'Success' ? '' : ' (see revocation.crl)'}${against}`,
       details,
     );
   },

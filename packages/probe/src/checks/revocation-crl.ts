@@ -55,8 +55,13 @@ export const revocationCrlCheck: Check = {
     }
     const lists = crls.flatMap((c) => ('lists' in c ? c.lists : []));
     const entries = lists.reduce((n, l) => n + l.revokedEntries, 0);
+    // The earliest nextUpdate is when this check will start failing unless a fresh CRL is imported.
+    const next = lists
+      .flatMap((l) => (l.nextUpdate === null ? [] : [l.nextUpdate]))
+      .sort()
+      .at(0);
     return pass(
-      `${lists.length} CRL${lists.length === 1 ? '' : 's'} valid and fresh (${entries} revoked ${entries === 1 ? 'entry' : 'entries'})${judged === undefined ? '' : `; serial ${context.inputs.identity?.serialHex} not listed`}`,
+      `${lists.length} CRL${lists.length === 1 ? '' : 's'} valid and fresh (${entries} revoked ${entries === 1 ? 'entry' : 'entries'}${next === undefined ? '' : `, next update ${next}`})${judged === undefined ? '' : `; serial ${context.inputs.identity?.serialHex} not listed`}`,
       details,
     );
   },
