@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,10 @@ function get(url: string, ca: string, cert: string, key: string): Promise<{ stat
     req.end();
   });
 }
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+if (!hasOpenssl)
+  console.warn('openssl CLI not found: the --advertise-ca-names test (needs s_client) is skipped');
 
 describe('mtls-emulator command', () => {
   test('--json prints url and files, serves them in verify mode, stops on SIGTERM', async () => {
@@ -126,6 +130,25 @@ describe('mtls-emulator command', () => {
     const info = JSON.parse(await firstLine) as { dir: string; mode: string };
     dirs.push(info.dir);
     expect(info.mode).toBe('off');
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+  });
+
+  test.skipIf(!hasOpenssl)('--advertise-ca-names lists the trust store CAs (openssl s_client)', async () => {
+    const { child, firstLine } = startEmulator(['--json', '--advertise-ca-names', '--tls', 'TLSv1.2']);
+    const info = JSON.parse(await firstLine) as { dir: string; port: number };
+    dirs.push(info.dir);
+    const out = await new Promise<string>((resolve) => {
+      const sClient = execFile(
+        'openssl',
+        ['s_client', '-connect', `127.0.0.1:${info.port}`, '-tls1_2'],
+        { timeout: 10_000, encoding: 'utf8' },
+        (_error, stdout) => resolve(stdout),
+      );
+      sClient.stdin?.end();
+    });
+    expect(out).toContain('Acceptable client certificate CA names');
+    expect(out).toContain('mtls-link test root CA');
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
   });

@@ -44,6 +44,11 @@ const argv = await yargs(args)
       describe: 'milliseconds to wait before refusing (s2n waits 10-30 s)',
     },
     'ignore-expiry': { type: 'boolean', default: false, describe: 'IgnoreClientCertificateExpiry' },
+    'advertise-ca-names': {
+      type: 'boolean',
+      default: false,
+      describe: "AdvertiseTrustStoreCaNames: list the trust store's CAs in the CertificateRequest",
+    },
     'access-denied': {
       type: 'boolean',
       default: false,
@@ -102,6 +107,7 @@ const options: GatewayOptions = {
   server: { certPem: pki.server.certPem, keyPem: pki.server.keyPem, chainPem: pki.server.chainPem },
   trustStore: { caPem: pki.trustStorePem, crlPems: [pki.crlPem] },
   ignoreClientCertificateExpiry: argv['ignore-expiry'],
+  advertiseTrustStoreCaNames: argv['advertise-ca-names'],
   tls: {
     ...(argv.tls === 'both' ? {} : { minVersion: argv.tls, maxVersion: argv.tls }),
     alpn: argv.alpn.split(',').map((p) => p.trim()) as ('h2' | 'http/1.1')[],
