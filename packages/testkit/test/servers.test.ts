@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { statSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createTestPki,
   findBinary,
@@ -235,15 +238,26 @@ describe('start-up errors', () => {
   });
 
   test('a binary that exits at once is reported with its exit status, and its folder is removed', async () => {
-    const error = await startNginx({
-      server: pki.server,
-      caPem: pki.trustStorePem,
-      binary: '/bin/false',
-    }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({
-      code: 'SERVER_START_FAILED',
-      message: expect.stringContaining('exited with status 1'),
-    });
-    expect(String((error as Error).message)).not.toContain('PRIVATE KEY');
+    // The server's folder (keys included) is made under os.tmpdir(): point that at an empty folder.
+    const parent = await mkdtemp(join(tmpdir(), 'servers-test-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = parent;
+    try {
+      const error = await startNginx({
+        server: pki.server,
+        caPem: pki.trustStorePem,
+        binary: '/bin/false',
+      }).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({
+        code: 'SERVER_START_FAILED',
+        message: expect.stringContaining('exited with status 1'),
+      });
+      expect(String((error as Error).message)).not.toContain('PRIVATE KEY');
+      expect(await readdir(parent)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });
