@@ -829,6 +829,27 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'EC2 API that never answers: VPCE_LOOKUP_FAILED within --timeout, not a hang',
+    args: () => [
+      ...at(env.gw.verify),
+      ...creds(env.ids.valid),
+      '--vpc-endpoint-id',
+      'vpce-0ok',
+      '--ec2-endpoint',
+      `http://127.0.0.1:${env.silent.port}`,
+      '--timeout',
+      '800',
+    ],
+    exit: 1,
+    failing: [['vpce.state', 'VPCE_LOOKUP_FAILED']],
+    passing: ['tcp.connect', 'http.response'],
+    bounded: { checks: ['vpce.state'], ms: 800 + 700 },
+    extra: (result) => {
+      expect(check(result, 'vpce.state').summary).toContain('no answer within 800 ms');
+      expect(check(result, 'vpce.state').hint).toMatch(/EC2 interface endpoint or a NAT/);
+    },
+  },
+  {
     name: 'VPC endpoint available, addresses match, 443 admitted: passes',
     args: () => [
       ...at(env.gw.verify),

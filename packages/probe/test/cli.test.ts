@@ -18,6 +18,7 @@ import { CHECK_OPTIONS } from '../src/cli/check-options.ts';
 import { CHECK_IDS, type ProbeResult } from '../src/index.ts';
 import { cliPath, ensureBuilt, runCli } from './helpers/built-cli.ts';
 import { assertNoKeyMaterial, type IdentityFiles, type PkiFiles, writePki } from './helpers/pki-files.ts';
+import { startSilentServer } from './helpers/servers.ts';
 
 const passphrase = 'open sesame 42';
 let pki: TestPki;
@@ -157,6 +158,42 @@ describe.concurrent('mtls-probe command line', () => {
     const cert = await runCli(['cert', ...args], { AWS_REGION: '' });
     expect(cert.status, cert.stderr).toBe(0);
     expect(cert.stdout).toContain('secretsmanager:consumer/api-client@AWSCURRENT');
+  });
+
+  test('ELBv2 or Secrets Manager APIs that never answer: exit 2 within --timeout, not a hang', async () => {
+    const silent = await startSilentServer();
+    try {
+      const run = await runCli([
+        'check',
+        ...target(),
+        '--trust-store-arn',
+        'arn:aws:elasticloadbalancing:us-east-1:000000000000:truststore/ts/1',
+        '--elbv2-endpoint',
+        `http://127.0.0.1:${silent.port}`,
+        '--timeout',
+        '800',
+      ]);
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stderr).toContain('TRUST_STORE_UNAVAILABLE');
+      expect(run.stderr).toContain('DescribeTrustStores failed: no answer within 800 ms');
+      expect(run.wallMs).toBeLessThan(8_000);
+      // Secrets Manager that never answers: the same deadline, and the unreachable hint.
+      const secret = await runCli([
+        'check',
+        ...target(),
+        '--secret-id',
+        'consumer/api-client',
+        '--secrets-endpoint',
+        `http://127.0.0.1:${silent.port}`,
+        '--timeout',
+        '800',
+      ]);
+      expect(secret.status, secret.stderr).toBe(2);
+      expect(secret.stderr).toContain('SECRET_UNAVAILABLE');
+      expect(secret.wallMs).toBeLessThan(8_000);
+    } finally {
+      await silent.close();
+    }
   });
 
   test('a secret that does not exist exits 2 with SECRET_NOT_FOUND', async () => {

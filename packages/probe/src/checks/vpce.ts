@@ -62,19 +62,29 @@ export const vpceCheck: Check = {
     const id = context.vpcEndpoint?.id ?? '';
     const { client, ec2 } = await ec2Client(context);
     try {
-      const described = await client
-        .send(new ec2.DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }))
-        .catch((error: Error) => error);
-      if (described instanceof Error) {
-        return fail(
-          'VPCE_LOOKUP_FAILED',
-          `DescribeVpcEndpoints for ${id} failed: ${described.name}: ${described.message}`,
-          {
-            vpcEndpointId: id,
-            note: localCredentialsNote,
-          },
-        );
-      }
+      // Every EC2 call has the step deadline: without an EC2 interface endpoint or a NAT, a call
+      // from a private subnet would otherwise wait on TCP for minutes. A failure names the call.
+      const lookup = <T>(api: string, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T> =>
+        run(AbortSignal.timeout(context.timeoutMs)).catch((error: Error) => {
+          const timedOut = error.name === 'AbortError' || error.name === 'TimeoutError';
+          // A service error carries the HTTP status of EC2's answer; without one, EC2 was not reached.
+          const answered = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          throw new ProbeError(
+            'VPCE_LOOKUP_FAILED',
+            `${api} for ${id} failed: ${timedOut ? `no answer within ${context.timeoutMs} ms` : `${error.name}: ${error.message}`}`,
+            {
+              cause: error,
+              hint:
+                timedOut || answered === undefined
+                  ? 'the EC2 API could not be reached: this host needs an EC2 interface endpoint or a NAT route (or --ec2-endpoint)'
+                  : `${api} failed: check the ec2:${api} permission, the region, and that what ${id} lists still exists`,
+              details: { vpcEndpointId: id, api, timedOut, note: localCredentialsNote },
+            },
+          );
+        });
+      const described = await lookup('DescribeVpcEndpoints', (abortSignal) =>
+        client.send(new ec2.DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }), { abortSignal }),
+      );
       const vpce = described.VpcEndpoints?.[0];
       if (vpce === undefined) {
         return fail('VPCE_LOOKUP_FAILED', `no VPC endpoint ${id} in ${context.vpcEndpoint?.region}`, {
@@ -84,37 +94,21 @@ export const vpceCheck: Check = {
       const state = String(vpce.State ?? 'unknown');
       const eniIds = vpce.NetworkInterfaceIds ?? [];
       const groupIds = (vpce.Groups ?? []).map((g) => g.GroupId ?? '').filter((g) => g !== '');
-      // A role may describe endpoints but not interfaces or groups: name the call that failed.
-      const lookup = <T>(api: string, run: () => Promise<T>): Promise<T> =>
-        run().catch((error: Error) => {
-          throw new ProbeError(
-            'VPCE_LOOKUP_FAILED',
-            `${api} for ${id} failed: ${error.name}: ${error.message}`,
-            {
-              cause: error,
-              hint: `${api} failed: check the ec2:${api} permission, and that what ${id} lists still exists`,
-              details: {
-                vpcEndpointId: id,
-                api,
-                state: String(vpce.State ?? 'unknown'),
-                note: localCredentialsNote,
-              },
-            },
-          );
-        });
       const [enis, groups] = await Promise.all([
         eniIds.length === 0
           ? Promise.resolve([])
-          : lookup('DescribeNetworkInterfaces', () =>
+          : lookup('DescribeNetworkInterfaces', (abortSignal) =>
               client
-                .send(new ec2.DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds }))
+                .send(new ec2.DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds }), {
+                  abortSignal,
+                })
                 .then((r) => r.NetworkInterfaces ?? []),
             ),
         groupIds.length === 0
           ? Promise.resolve([])
-          : lookup('DescribeSecurityGroups', () =>
+          : lookup('DescribeSecurityGroups', (abortSignal) =>
               client
-                .send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: groupIds }))
+                .send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: groupIds }), { abortSignal })
                 .then((r) => r.SecurityGroups ?? []),
             ),
       ]);

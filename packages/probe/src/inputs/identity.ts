@@ -8,7 +8,7 @@ import {
 } from '@mtls-link/sdk';
 import type { ProbeCode } from '../codes.ts';
 import { ProbeError, toProbeError } from '../errors.ts';
-import { type CredentialSource, regionOf } from '../options.ts';
+import { type CredentialSource, PROBE_DEFAULTS, regionOf } from '../options.ts';
 import { readOptionFile } from './read-file.ts';
 
 // The probe reports a certificate that parses but breaks ALB rules (expired, wrong EKU, key mismatch)
@@ -91,6 +91,7 @@ async function identityFromPfx(
  */
 async function identityFromSecret(
   source: Extract<CredentialSource, { kind: 'secret' }>,
+  timeoutMs: number,
 ): Promise<ClientIdentity> {
   const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const real = new SecretsManagerClient({
@@ -101,7 +102,10 @@ async function identityFromSecret(
   let last: GetSecretValueCommandOutput | undefined;
   const capturing = {
     send: async (command: Parameters<SecretsManagerClient['send']>[0]) => {
-      const output = (await real.send(command as never)) as GetSecretValueCommandOutput;
+      // The step deadline: without a Secrets Manager endpoint or NAT the call would wait on TCP.
+      const output = (await real.send(command as never, {
+        abortSignal: AbortSignal.timeout(timeoutMs),
+      })) as GetSecretValueCommandOutput;
       last = output;
       return output;
     },
@@ -137,11 +141,13 @@ async function identityFromSecret(
 
 /**
  * Reads the client identity from the chosen source; a ProbeError (exit 2) when it cannot be read at
- * all. `names` are the options messages and hints name (`check`'s by default).
+ * all. `names` are the options messages and hints name (`check`'s by default); `timeoutMs` bounds
+ * each Secrets Manager call.
  */
 export async function loadIdentity(
   source: CredentialSource,
   names: IdentityOptionNames = checkOptionNames,
+  timeoutMs: number = PROBE_DEFAULTS.timeoutMs,
 ): Promise<ClientIdentity> {
   switch (source.kind) {
     case 'files':
@@ -155,6 +161,6 @@ export async function loadIdentity(
     case 'pfx':
       return identityFromPfx(source.pfxFile, source.passphrase, names);
     case 'secret':
-      return identityFromSecret(source);
+      return identityFromSecret(source, timeoutMs);
   }
 }

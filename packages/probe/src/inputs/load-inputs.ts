@@ -31,7 +31,7 @@ export async function loadInputs(options: ProbeOptions): Promise<ProbeInputs> {
   }
 
   const [identity, revokedIdentity, caTexts, trustStoreText, live, crls] = await Promise.all([
-    options.credentials === undefined ? undefined : loadIdentity(options.credentials),
+    options.credentials === undefined ? undefined : loadIdentity(options.credentials, undefined, timeoutMs),
     options.revokedCertFile === undefined || options.revokedKeyFile === undefined
       ? undefined
       : identityFromFiles(options.revokedCertFile, options.revokedKeyFile, undefined, {

@@ -29,14 +29,17 @@ export async function readTrustStore(
     maxAttempts: 2,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
   });
+  // Each call has the step deadline, as every other network step of the probe does.
+  const deadline = () => ({ abortSignal: AbortSignal.timeout(options.timeoutMs) });
   const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
     } catch (error) {
       const e = error as Error;
+      const timedOut = e.name === 'AbortError' || e.name === 'TimeoutError';
       throw new ProbeError(
         'TRUST_STORE_UNAVAILABLE',
-        `--trust-store-arn ${arn}: ${what} failed: ${e.name}: ${e.message}`,
+        `--trust-store-arn ${arn}: ${what} failed: ${timedOut ? `no answer within ${options.timeoutMs} ms` : `${e.name}: ${e.message}`}`,
         {
           cause: error,
           details: { trustStoreArn: arn, step: what },
@@ -46,12 +49,13 @@ export async function readTrustStore(
   };
   try {
     const described = await step('DescribeTrustStores', () =>
-      client.send(new DescribeTrustStoresCommand({ TrustStoreArns: [arn] })),
+      client.send(new DescribeTrustStoresCommand({ TrustStoreArns: [arn] }), deadline()),
     );
     const store = described.TrustStores?.[0];
     const bundle = await step('GetTrustStoreCaCertificatesBundle', async () => {
       const { Location } = await client.send(
         new GetTrustStoreCaCertificatesBundleCommand({ TrustStoreArn: arn }),
+        deadline(),
       );
       if (Location === undefined) throw new Error('no Location in the answer');
       return Buffer.from(await fetchBytes(Location, options.timeoutMs)).toString('utf8');
@@ -59,6 +63,7 @@ export async function readTrustStore(
     const revocations = await step('DescribeTrustStoreRevocations', async () => {
       const { TrustStoreRevocations } = await client.send(
         new DescribeTrustStoreRevocationsCommand({ TrustStoreArn: arn }),
+        deadline(),
       );
       return TrustStoreRevocations ?? [];
     });
@@ -67,6 +72,7 @@ export async function readTrustStore(
         step(`GetTrustStoreRevocationContent ${r.RevocationId}`, async () => {
           const { Location } = await client.send(
             new GetTrustStoreRevocationContentCommand({ TrustStoreArn: arn, RevocationId: r.RevocationId }),
+            deadline(),
           );
           if (Location === undefined) throw new Error('no Location in the answer');
           const bytes = await fetchBytes(Location, options.timeoutMs);
