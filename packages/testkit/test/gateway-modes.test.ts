@@ -398,7 +398,11 @@ describe('handshakes and protocols', () => {
       );
       expect(answer.status).toBe(200);
       expect(answer.headers['x-amzn-requestid']).toBeTypeOf('string');
-      expect(JSON.parse(answer.body).mtls['X-Amzn-Mtls-Clientcert-Serial-Number']).toBe(client.serialHex);
+      const seen = JSON.parse(answer.body) as Echo;
+      expect(seen.mtls['X-Amzn-Mtls-Clientcert-Serial-Number']).toBe(client.serialHex);
+      // The ALB forwards HTTP/1.1 to its target: a Host header, no HTTP/2 pseudo-headers.
+      expect(seen.headers.host).toMatch(new RegExp(`^(localhost|127\\.0\\.0\\.1):${gateway.port}$`));
+      expect(Object.keys(seen.headers).filter((name) => name.startsWith(':'))).toEqual([]);
     } finally {
       session.close();
     }

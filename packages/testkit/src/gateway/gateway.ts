@@ -344,7 +344,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     const headers = { ...request.headers };
+    // The ALB forwards HTTP/1.1 to its target whatever the client spoke: HTTP/2's :authority becomes Host.
+    if (headers.host === undefined && typeof headers[':authority'] === 'string') {
+      headers.host = headers[':authority'];
+    }
     for (const name of Object.keys(headers)) {
+      if (name.startsWith(':')) delete headers[name];
       // The ALB overwrites client-sent mTLS headers; never let a client spoof them, renamed or not.
       if (name.startsWith(mtlsHeaderPrefix) || forwardedHeaderNames.has(name)) delete headers[name];
     }
