@@ -437,6 +437,18 @@ const scenarios: Scenario[] = [
     extra: (result) => expect(check(result, 'tls.client-cert').status).toBe('skip'),
   },
   {
+    name: 'key that does not match, TLS 1.2: tls.server passes without blaming a certificate it never sent',
+    args: () => [...at(env.gw.tls12Reset), ...creds(env.ids.mismatch)],
+    exit: 1,
+    failing: [['client-cert.inspect', 'CLIENT_CERT_KEY_MISMATCH']],
+    passing: ['tls.server', 'tls.no-client-cert'],
+    extra: (result) => {
+      const server = check(result, 'tls.server').summary;
+      expect(server).toContain('without a client certificate');
+      expect(server).not.toContain('refused our client certificate');
+    },
+  },
+  {
     name: 'CRL from s3:// (local S3): the revoked serial is found, CLIENT_CERT_REVOKED',
     args: () => [
       ...at(env.gw.verify),

@@ -103,7 +103,7 @@ export const tlsServerCheck: Check = {
     }
     const refusedClient = results.some((r) => r.handshake?.completed === false);
     return pass(
-      `${first?.protocol ?? 'TLS'} ${first?.cipher ?? ''}, certificate for ${context.target.servername} verifies, ${leaf?.daysLeft ?? '?'} days left${refusedClient ? ' (the handshake then refused our client certificate: see tls.client-cert)' : ''}`,
+      `${first?.protocol ?? 'TLS'} ${first?.cipher ?? ''}, certificate for ${context.target.servername} verifies, ${leaf?.daysLeft ?? '?'} days left${refusedClient ? (identity === undefined ? ' (the handshake then failed without a client certificate, as a verify-mode listener does)' : ' (the handshake then refused our client certificate: see tls.client-cert)') : ''}`,
       details,
     );
   },
