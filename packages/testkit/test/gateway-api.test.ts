@@ -69,6 +69,10 @@ describe('built-in API (API Gateway private REST API)', () => {
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.body)).toEqual({ message: 'Widget not found' });
     expect((await call(gateway, pki, 'POST', '/widgets', 'not json')).status).toBe(400);
+    // A malformed escape is the caller's mistake, answered by the API, not an ALB 502.
+    const malformed = await call(gateway, pki, 'GET', '/widgets/%E0');
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers['x-amzn-errortype']).toBe('BadRequestException');
   });
 
   test('every answer carries x-amzn-RequestId and x-amz-apigw-id', async () => {

@@ -140,7 +140,17 @@ export function builtInApiAnswer(
   }
   const match = /^\/widgets\/([^/]+)$/.exec(path);
   if (match !== null && method === 'GET') {
-    const widget = widgets.get(decodeURIComponent(match[1] ?? ''));
+    let id: string;
+    try {
+      id = decodeURIComponent(match[1] ?? '');
+    } catch {
+      return json(
+        400,
+        { message: 'Invalid request path' },
+        { ...ids, 'x-amzn-ErrorType': 'BadRequestException' },
+      );
+    }
+    const widget = widgets.get(id);
     return widget === undefined ? json(404, { message: 'Widget not found' }, ids) : json(200, widget, ids);
   }
   return missingAuthenticationToken(ids);
