@@ -88,8 +88,10 @@ const pemCertificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-
  */
 export function describeCertificates(pem: string, source: string): IdentityDescription | undefined {
   const certs = (pem.match(pemCertificate) ?? []).map((block) => new X509Certificate(block));
-  const [leaf, ...chain] = certs;
+  const [leaf, ...rest] = certs;
   if (leaf === undefined) return undefined;
+  // As the SDK's reader does (and the ALB sees it): self-signed roots are not part of the presented chain.
+  const chain = rest.filter((c) => !(c.subject === c.issuer && c.verify(c.publicKey)));
   const notBefore = leaf.validFromDate;
   const notAfter = leaf.validToDate;
   const details = leaf.publicKey.asymmetricKeyDetails;
