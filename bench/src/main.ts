@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createTestPki, findBinary, type TestPki } from '@mtls-link/testkit';
 import type { ClientConfig, ClientKind } from './bench-config.ts';
 import type { ClientReport } from './client-process.ts';
+import { measurePkiGeneration } from './pki-generation.ts';
 import { measureProbeCheck } from './probe-check.ts';
 import { formatTable } from './report.ts';
 import type { ServerConfig, ServerMessage, ServerTarget } from './server-process.ts';
@@ -167,6 +168,9 @@ async function main(): Promise<void> {
     stopServer(probeServer.server),
   );
 
+  log('  testkit PKI generation');
+  const pkiTimes = await measurePkiGeneration();
+
   log('');
   log('against the emulated producer (gateway):');
   for (const line of formatTable(reports)) log(line);
@@ -175,6 +179,9 @@ async function main(): Promise<void> {
     for (const line of formatTable(nginxReports)) log(line);
   }
   log(`probe: a full mtls-probe check (including Node start-up) took ${probeCheckMs} ms (median of 5)`);
+  log(
+    `testkit PKI: EC set ${pkiTimes.ecSetMs} ms, createTestPki() with the RSA flavours ${pkiTimes.fullSetMs} ms, one RSA 4096 CA ${pkiTimes.rsa4096Ms} ms`,
+  );
 
   const gateway = ratios(reports);
   const summary = {
@@ -184,6 +191,8 @@ async function main(): Promise<void> {
       0,
     ),
     probeCheckMs,
+    pkiEcSetMs: pkiTimes.ecSetMs,
+    pkiFullSetMs: pkiTimes.fullSetMs,
     ...(nginxReports ? { nginx: ratios(nginxReports) } : {}),
   };
   log('');

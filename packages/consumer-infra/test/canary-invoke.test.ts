@@ -133,7 +133,7 @@ async function invoke(overrides: Record<string, string> = {}) {
 }
 
 describe('the bundled canary, invoked locally against the testkit gateway', () => {
-  test('bundle size and time stay within budget', () => {
+  test('the bundle is a real bundle and stays under 8 MiB (its build time is printed, not asserted)', () => {
     console.log(
       `canary bundle: ${bundle.bytes} bytes (${(bundle.bytes / 1024 / 1024).toFixed(2)} MiB), ${bundleMs} ms`,
     );
