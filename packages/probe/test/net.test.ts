@@ -3,7 +3,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addressScope, percentile } from '../src/index.ts';
 import { parseHostPort } from '../src/net/address.ts';
 import { HttpResponseReader } from '../src/net/http-response.ts';
+import { resolveHost } from '../src/net/resolve.ts';
 import { tlsExchange } from '../src/net/tls-exchange.ts';
+
+describe('system resolver', () => {
+  test('localhost is answered by getaddrinfo alone: never asked of DNS (RFC 6761), so no "not reported" note', async () => {
+    const resolution = await resolveHost('localhost', { timeoutMs: 2_000 });
+    expect(resolution.resolver).toBe('system');
+    expect(resolution.addresses.map((a) => a.scope)).toContain('loopback');
+    expect(resolution.cnameChain).toEqual([]);
+    expect(resolution.dnsDetails).toBeUndefined();
+  });
+});
 
 describe('address scope (what dns.resolve calls private)', () => {
   test.each([

@@ -18,10 +18,11 @@ export const dnsCheck: Check = {
         resolver: resolution.resolver,
         cnameChain: resolution.cnameChain,
         addresses: resolution.addresses,
-        // An empty chain from getaddrinfo means "not reported", not "no CNAME": say so.
-        ...(resolution.resolver === 'system'
+        // Without an answer from the system's DNS servers, an empty chain means "not reported",
+        // not "no CNAME": say so.
+        ...(resolution.resolver === 'system' && resolution.dnsDetails === false
           ? {
-              note: 'the system resolver (getaddrinfo) reports neither CNAMEs nor TTLs: use --resolver to see them',
+              note: "the system's DNS servers did not answer the CNAME/TTL queries (a name from /etc/hosts?): use --resolver to see them",
             }
           : {}),
       };
