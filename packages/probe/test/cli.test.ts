@@ -88,6 +88,10 @@ describe.concurrent('mtls-probe command line', () => {
     const half = await runCli(['check', ...target(), '--cert', valid.cert]);
     expect(half.status).toBe(2);
     expect(half.stderr).toContain('--cert and --key');
+    // --count only means something with --watch: refused rather than silently ignored.
+    const countAlone = await runCli(['check', ...target(), '--count', '3']);
+    expect(countAlone.status).toBe(2);
+    expect(countAlone.stderr).toMatch(/count.*watch|watch.*count/);
   });
 
   test('an unreadable certificate file exits 2 naming the option and the path', async () => {

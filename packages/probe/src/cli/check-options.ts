@@ -175,6 +175,7 @@ export const CHECK_OPTIONS = {
     type: 'number',
     group: output,
     describe: 'with --watch, stop after this many runs; default: until Ctrl-C',
+    implies: 'watch',
   },
 } as const satisfies Record<string, Options>;
 
