@@ -99,6 +99,8 @@ describe('one keep-alive pool per identity', () => {
     const error = (await api.GET('/widgets').catch((e: unknown) => e)) as MtlsLinkError;
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('closed');
+    // Not the generic "fix the option named in the message": no option is wrong here.
+    expect(error.hint).toContain('close() was called');
   });
 });
 

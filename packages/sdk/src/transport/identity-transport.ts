@@ -170,5 +170,7 @@ export class IdentityTransport {
 }
 
 function closedError(): ConfigError {
-  return new ConfigError('CONFIG_INVALID', 'the client is closed: create a new client with createClient()');
+  return new ConfigError('CONFIG_INVALID', 'the client is closed: create a new client with createClient()', {
+    hint: 'close() was called before this request was sent (or while it waited to be retried): close a client only after its requests settled',
+  });
 }
