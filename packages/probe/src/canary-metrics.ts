@@ -1,7 +1,6 @@
 /**
- * The CloudWatch names the probe's EMF output uses. They mirror `CANARY_METRICS` in
- * @mtls-link/consumer-infra (whose alarms read them); the probe cannot import that package (it
- * bundles the probe), so a test compares the two.
+ * The CloudWatch names the probe's EMF output uses. @mtls-link/consumer-infra builds its alarms and
+ * dashboard from these (`CANARY_METRICS` there), through `@mtls-link/probe/canary-names`.
  */
 export const PROBE_METRICS = {
   namespace: 'MtlsLink/Probe',

@@ -5,25 +5,9 @@ import { emfDocuments } from '../render/emf.ts';
 import { CHECK_IDS, type ProbeResult } from '../result.ts';
 import { parseTarget } from '../run-context.ts';
 
-/**
- * Environment variables the canary reads. The first six are the ones the ProbeCanary construct of
- * @mtls-link/consumer-infra sets (CANARY_ENVIRONMENT there); an invocation event may override them.
- */
-export const CANARY_ENV = {
-  url: 'MTLS_PROBE_URL',
-  secretId: 'MTLS_PROBE_SECRET_ID',
-  crl: 'MTLS_PROBE_CRL',
-  expectStatus: 'MTLS_PROBE_EXPECT_STATUS',
-  availabilityZone: 'MTLS_PROBE_AVAILABILITY_ZONE',
-  connectTo: 'MTLS_PROBE_CONNECT_TO',
-  /** Server CA: PEM text, or a path to a PEM file. Default: the system roots. */
-  ca: 'MTLS_PROBE_CA',
-  trustStoreArn: 'MTLS_PROBE_TRUST_STORE_ARN',
-  /** Per-step deadline in milliseconds. */
-  timeoutMs: 'MTLS_PROBE_TIMEOUT_MS',
-  /** Secrets Manager endpoint (the AWS SDK's own variable). */
-  secretsEndpoint: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
-} as const;
+import { CANARY_ENV } from './names.ts';
+
+export { CANARY_ENV };
 
 /** What an invocation may carry; anything absent comes from the environment. */
 export interface CanaryEvent {
@@ -148,8 +132,8 @@ export function createCanaryHandler(options: CanaryHandlerOptions = {}) {
     const zone = env[CANARY_ENV.availabilityZone];
     // The alarms select metrics by the `service` dimension alone (a per-AZ canary has its own service
     // name), so the zone travels as metadata: an extra dimension would hide the metrics from them.
-    const namespace = env.POWERTOOLS_METRICS_NAMESPACE;
-    const service = env.POWERTOOLS_SERVICE_NAME;
+    const namespace = env[CANARY_ENV.metricsNamespace];
+    const service = env[CANARY_ENV.serviceName];
     const documents = emfDocuments(result, {
       ...(namespace === undefined || namespace === '' ? {} : { namespace }),
       ...(service === undefined || service === '' ? {} : { service }),
