@@ -1,4 +1,5 @@
 import type { TlsExchangeResult } from '../net/tls-exchange.ts';
+import { exchangeFacts } from './exchange-all.ts';
 
 /** How a server said no: the alert (with its name), a reset, a close, or silence until our deadline. */
 export interface Refusal {
@@ -25,6 +26,12 @@ export function refusalOf(result: TlsExchangeResult): Refusal | undefined {
     duringHandshake: !f.afterHandshake,
     protocol: result.handshake?.protocol ?? null,
   };
+}
+
+/** An exchange's facts and whether (and how) the server refused it, for checks that expect a refusal. */
+export function refusalFacts(result: TlsExchangeResult): Record<string, unknown> {
+  const refusal = refusalOf(result);
+  return { ...exchangeFacts(result), refused: refusal !== undefined, ...(refusal ? { refusal } : {}) };
 }
 
 export function describeRefusal(r: Refusal): string {

@@ -1,7 +1,7 @@
 import { formatHostPort } from '../net/address.ts';
 import { type Check, fail, pass } from './check.ts';
-import { exchangeAll, exchangeFacts } from './exchange-all.ts';
-import { describeRefusal, refusalOf } from './refusal.ts';
+import { exchangeAll } from './exchange-all.ts';
+import { describeRefusal, refusalFacts, refusalOf } from './refusal.ts';
 
 export const revocationEnforcedCheck: Check = {
   id: 'revocation.enforced',
@@ -12,10 +12,7 @@ export const revocationEnforcedCheck: Check = {
     const revoked = context.inputs.revokedIdentity;
     if (revoked === undefined) throw new Error('revocation.enforced ran without a revoked identity');
     const results = await exchangeAll(context, { identity: revoked, withRequest: true, alpn: ['http/1.1'] });
-    const perAddress = results.map((r) => {
-      const refusal = refusalOf(r);
-      return { ...exchangeFacts(r), refused: refusal !== undefined, ...(refusal ? { refusal } : {}) };
-    });
+    const perAddress = results.map(refusalFacts);
     const details = { revokedSerial: revoked.serialHex, addresses: perAddress };
     const accepted = results.find((r) => r.response !== undefined);
     if (accepted?.response !== undefined) {

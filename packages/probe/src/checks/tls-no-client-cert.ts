@@ -2,18 +2,15 @@ import { isProbeCode } from '../codes.ts';
 import { formatHostPort } from '../net/address.ts';
 import { classifyExchange } from '../net/exchange-failure.ts';
 import { type Check, fail, pass } from './check.ts';
-import { exchangeAll, exchangeFacts } from './exchange-all.ts';
-import { describeRefusal, refusalOf } from './refusal.ts';
+import { exchangeAll } from './exchange-all.ts';
+import { describeRefusal, refusalFacts, refusalOf } from './refusal.ts';
 
 export const tlsNoClientCertCheck: Check = {
   id: 'tls.no-client-cert',
   needs: () => ['tls.server'],
   async run(context) {
     const results = await exchangeAll(context, { withRequest: true, alpn: ['http/1.1'] });
-    const perAddress = results.map((r) => {
-      const refusal = refusalOf(r);
-      return { ...exchangeFacts(r), refused: refusal !== undefined, ...(refusal ? { refusal } : {}) };
-    });
+    const perAddress = results.map(refusalFacts);
     const details = { addresses: perAddress };
     const accepted = results.find((r) => r.response !== undefined);
     if (accepted?.response !== undefined) {
