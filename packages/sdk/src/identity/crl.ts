@@ -3,7 +3,6 @@ import * as asn1js from 'asn1js';
 import { Certificate, CertificateRevocationList } from 'pkijs';
 import { decodeBase64Text, splitPemBlocks } from './pem.ts';
 
-/** A revocation list, parsed; the signature is checked against a CA later. */
 // Short names for the attributes CA names use, so messages read "CN=…, O=…" rather than OIDs.
 const attributeNames: Readonly<Record<string, string>> = {
   '2.5.4.3': 'CN',
@@ -15,6 +14,7 @@ const attributeNames: Readonly<Record<string, string>> = {
   '0.9.2342.19200300.100.1.25': 'DC',
 };
 
+/** A revocation list, parsed; the signature is checked against a CA later. */
 export interface RevocationList {
   readonly index: number;
   readonly issuerDer: Buffer;

@@ -7,7 +7,6 @@ import {
   daysLeft,
   keyMismatchFinding,
   keyTypeFindings,
-  MAX_CHAIN_DEPTH,
   presentedDepth,
   purposeFindings,
   validityFindings,
@@ -225,5 +224,3 @@ function revocationFindings(
   }
   return findings;
 }
-
-export { MAX_CHAIN_DEPTH };

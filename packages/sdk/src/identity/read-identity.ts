@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { IdentityError } from '../errors/index.ts';
 import { type FieldCertificate, isSelfSigned, orderChain, parseCertificate, pickLeaf } from './chain.ts';
+import { normalizeSerial } from './crl.ts';
 import { bytesAsText, decodeBase64Text, hasPemBlock, pemInvalid, splitPemBlocks, toPem } from './pem.ts';
 import { looksLikePkcs12, readPkcs12 } from './pkcs12.ts';
 import { describeKey, PRIVATE_KEY_LABELS, readPrivateKey } from './private-key.ts';
@@ -276,7 +277,7 @@ export function readIdentityParts(
     notBefore,
     notAfter,
     fingerprint256: leaf.cert.fingerprint256,
-    serialHex: leaf.cert.serialNumber.toUpperCase().replace(/^(00)+(?=.)/, ''),
+    serialHex: normalizeSerial(leaf.cert.serialNumber),
     subject: leaf.cert.subject.replaceAll('\n', ', '),
     issuer: leaf.cert.issuer.replaceAll('\n', ', '),
     ...keyFacts,
