@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
+import { derToPem, pemToDer } from '../pki/pem.ts';
 import { formatRfc2253 } from './distinguished-name.ts';
 
 /** A client or CA certificate with the fields the ALB logic and headers need, parsed once. */
@@ -31,19 +32,9 @@ export interface ParsedCertificate {
 const parsedCache = new Map<string, ParsedCertificate>();
 const parsedCacheLimit = 1024;
 
-const pemBlock = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
-
 /** Every CERTIFICATE block of a PEM text, in order, as DER. */
 export function pemCertificatesToDer(pem: string): Buffer[] {
-  return [...pem.matchAll(pemBlock)].map((m) => Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64'));
-}
-
-export function derToPem(der: Uint8Array, label = 'CERTIFICATE'): string {
-  const lines =
-    Buffer.from(der)
-      .toString('base64')
-      .match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+  return pemToDer(pem, 'CERTIFICATE');
 }
 
 /** The magnitude of a DER INTEGER's content as upper-case hex (leading zero bytes dropped). */
@@ -93,7 +84,7 @@ function parseUncached(bytes: Buffer): ParsedCertificate {
   const details = publicKey.asymmetricKeyDetails ?? {};
   return Object.freeze({
     der: bytes,
-    pem: derToPem(bytes),
+    pem: derToPem(bytes, 'CERTIFICATE'),
     x509,
     subjectDer,
     issuerDer,

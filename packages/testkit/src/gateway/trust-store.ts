@@ -1,6 +1,7 @@
 import { type KeyObject, verify } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { TestkitError } from '../errors.ts';
+import { pemToDer } from '../pki/pem.ts';
 import {
   integerContentToHex,
   type ParsedCertificate,
@@ -68,8 +69,6 @@ function toDate(block: asn1js.AsnType | undefined, what: string): Date {
   throw new Error(`${what} is not a time`);
 }
 
-const crlBlock = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/g;
-
 export function parseCrlDer(der: Uint8Array): ParsedCrl {
   const parsed = asn1js.fromBER(der);
   if (parsed.offset === -1) throw new Error('CRL is not DER');
@@ -110,9 +109,7 @@ export function parseCrlDer(der: Uint8Array): ParsedCrl {
 }
 
 export function parseCrlPem(pem: string): ParsedCrl[] {
-  return [...pem.matchAll(crlBlock)].map((m) =>
-    parseCrlDer(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64')),
-  );
+  return pemToDer(pem, 'X509 CRL').map(parseCrlDer);
 }
 
 /**

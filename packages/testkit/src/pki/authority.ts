@@ -2,8 +2,9 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { TestkitError } from '../errors.ts';
-import { type Issued, pem, toIssued } from './issued.ts';
+import { type Issued, toIssued } from './issued.ts';
 import { defaultKeySpec, generateKeys, type KeySpec, signingAlgorithmFor } from './key-spec.ts';
+import { derToPem } from './pem.ts';
 import { randomSerialHex } from './serial.ts';
 import type { CryptoKeyPair } from './webcrypto-types.ts';
 
@@ -226,7 +227,7 @@ class Authority implements CertificateAuthority {
       })),
     });
     // OpenSSL (Node, nginx, HAProxy) reads only the `X509 CRL` label, not the `CRL` @peculiar/x509 writes.
-    return pem('X509 CRL', new Uint8Array(crl.rawData));
+    return derToPem(new Uint8Array(crl.rawData), 'X509 CRL');
   }
 
   private async sign(args: {

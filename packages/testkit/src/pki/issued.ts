@@ -1,4 +1,5 @@
 import type * as x509 from '@peculiar/x509';
+import { derToPem } from './pem.ts';
 import type { CryptoKeyPair } from './webcrypto-types.ts';
 
 /** A certificate with its private key, as the testkit hands it out. */
@@ -27,7 +28,7 @@ export async function toIssued(
   const pkcs8 = await crypto.subtle.exportKey('pkcs8', keys.privateKey);
   return {
     certPem: pemLines(cert.toString('pem')),
-    keyPem: pem('PRIVATE KEY', new Uint8Array(pkcs8)),
+    keyPem: derToPem(new Uint8Array(pkcs8), 'PRIVATE KEY'),
     chainPem,
     cert,
     keys,
@@ -36,11 +37,6 @@ export async function toIssued(
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
   };
-}
-
-export function pem(label: string, der: Uint8Array): string {
-  const body = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
 /** @peculiar/x509 ends PEM without a newline; concatenated bundles need one after every block. */

@@ -2,6 +2,7 @@ import { createHash, createHmac, createPrivateKey, randomBytes } from 'node:cryp
 import * as asn1js from 'asn1js';
 import { TestkitError } from '../errors.ts';
 import type { Issued } from './issued.ts';
+import { pemToDer } from './pem.ts';
 
 // PKCS#12 (RFC 7292) in the shape OpenSSL 3 writes by default: the key in a PKCS8ShroudedKeyBag
 // under PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), certificates in a plain data SafeContents, and an
@@ -52,7 +53,7 @@ export async function toPkcs12(
   });
   const keyBag = safeBag(oid.pkcs8ShroudedKeyBag, fromDer(encryptedKey, 'encrypted key'), bagAttributes());
 
-  const chainDers = opts.includeChain === false ? [] : pemBlocks(issued.chainPem);
+  const chainDers = opts.includeChain === false ? [] : pemToDer(issued.chainPem, 'CERTIFICATE');
   const certBags = [
     safeBag(oid.certBag, certBag(leafDer), bagAttributes()),
     ...chainDers.map((der) => safeBag(oid.certBag, certBag(der))),
@@ -133,13 +134,6 @@ function fromDer(der: Uint8Array, what: string): asn1js.AsnType {
     throw new TestkitError('PKI_PKCS12_BUILD_FAILED', `toPkcs12: could not parse the ${what}`);
   }
   return parsed.result;
-}
-
-function pemBlocks(text: string): Uint8Array[] {
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  return blocks.map(
-    (block) => new Uint8Array(Buffer.from(block.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64')),
-  );
 }
 
 /**

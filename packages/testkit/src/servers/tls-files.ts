@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { TestkitError } from '../errors.ts';
+import { pemBlocks } from '../pki/pem.ts';
 import type { MtlsTerminatorOptions, TlsVersion } from './options.ts';
 
 export interface TlsFiles {
@@ -58,9 +59,7 @@ export function tlsVersions(tls: MtlsTerminatorOptions['tls']): TlsVersion[] {
 
 function crlBlocks(crlPem: MtlsTerminatorOptions['crlPem']): string[] {
   const texts = crlPem === undefined ? [] : Array.isArray(crlPem) ? crlPem : [crlPem];
-  const blocks = texts.flatMap(
-    (text) => text.match(/-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g) ?? [],
-  );
+  const blocks = texts.flatMap((text) => pemBlocks(text, 'X509 CRL'));
   if (texts.some((text) => text.trim().length > 0) && blocks.length === 0) {
     throw new TestkitError('SERVER_CONFIG_INVALID', 'crlPem: no "-----BEGIN X509 CRL-----" block found');
   }
@@ -75,7 +74,7 @@ function crlBlocks(crlPem: MtlsTerminatorOptions['crlPem']): string[] {
 function checkCrlCoverage(caPem: string, crls: string[]): void {
   if (crls.length === 0) return;
   const issuers = new Set(crls.map((crl) => new x509.X509Crl(crl).issuerName.toString()));
-  const cas = caPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const cas = pemBlocks(caPem, 'CERTIFICATE');
   if (cas.length === 0) {
     throw new TestkitError('SERVER_CONFIG_INVALID', 'caPem: no "-----BEGIN CERTIFICATE-----" block found');
   }
