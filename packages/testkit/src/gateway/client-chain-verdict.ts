@@ -71,41 +71,48 @@ const anyExtendedKeyUsageOid = '2.5.29.37.0';
 const acceptedCurves = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 const maxPathSearch = 16;
 
+/**
+ * Signature checks cost more than the rest of a verdict and their answer never changes, so each is
+ * made once per (checked object, signer) pair.
+ */
+function rememberedCheck<T extends object>(
+  cache: WeakMap<T, Map<string, boolean>>,
+  checked: T,
+  signer: ParsedCertificate,
+  check: () => boolean,
+): boolean {
+  let bySigner = cache.get(checked);
+  if (bySigner === undefined) {
+    bySigner = new Map();
+    cache.set(checked, bySigner);
+  }
+  let ok = bySigner.get(signer.fingerprint256);
+  if (ok === undefined) {
+    ok = check();
+    bySigner.set(signer.fingerprint256, ok);
+  }
+  return ok;
+}
+
 const crlSignatureChecks = new WeakMap<ParsedCrl, Map<string, boolean>>();
 
 function crlSignedBy(crl: ParsedCrl, issuer: ParsedCertificate): boolean {
-  let byIssuer = crlSignatureChecks.get(crl);
-  if (byIssuer === undefined) {
-    byIssuer = new Map();
-    crlSignatureChecks.set(crl, byIssuer);
-  }
-  let ok = byIssuer.get(issuer.fingerprint256);
-  if (ok === undefined) {
-    ok = verifySignedBytes(crl.tbs, crl.signatureAlgorithm, crl.signature, issuer.x509.publicKey);
-    byIssuer.set(issuer.fingerprint256, ok);
-  }
-  return ok;
+  return rememberedCheck(crlSignatureChecks, crl, issuer, () =>
+    verifySignedBytes(crl.tbs, crl.signatureAlgorithm, crl.signature, issuer.x509.publicKey),
+  );
 }
 
 const issuanceChecks = new WeakMap<ParsedCertificate, Map<string, boolean>>();
 
 function issuedBy(cert: ParsedCertificate, candidate: ParsedCertificate): boolean {
   if (!candidate.subjectDer.equals(cert.issuerDer)) return false;
-  let byCandidate = issuanceChecks.get(cert);
-  if (byCandidate === undefined) {
-    byCandidate = new Map();
-    issuanceChecks.set(cert, byCandidate);
-  }
-  let ok = byCandidate.get(candidate.fingerprint256);
-  if (ok === undefined) {
+  return rememberedCheck(issuanceChecks, cert, candidate, () => {
     try {
-      ok = cert.x509.verify(candidate.x509.publicKey);
+      return cert.x509.verify(candidate.x509.publicKey);
     } catch {
-      ok = false;
+      return false;
     }
-    byCandidate.set(candidate.fingerprint256, ok);
-  }
-  return ok;
+  });
 }
 
 function toDerList(chain: readonly (string | Uint8Array)[]): Buffer[] {
