@@ -1,5 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { TestkitError } from '../errors.ts';
 
 export type ServerBinary = 'nginx' | 'haproxy';
 
@@ -19,4 +20,16 @@ export function findBinary(name: ServerBinary): string | undefined {
     }
   }
   return undefined;
+}
+
+/** `override` when given, else the found binary; a clear error when there is none. */
+export function requireBinary(name: ServerBinary, override: string | undefined): string {
+  const binary = override ?? findBinary(name);
+  if (!binary) {
+    throw new TestkitError(
+      'SERVER_BINARY_MISSING',
+      `${name}: no executable found in PATH, /usr/sbin or /usr/local/sbin`,
+    );
+  }
+  return binary;
 }

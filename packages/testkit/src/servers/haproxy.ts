@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TestkitError } from '../errors.ts';
-import { findBinary } from './find-binary.ts';
+import { requireBinary } from './find-binary.ts';
 import type { MtlsTerminator, MtlsTerminatorOptions } from './options.ts';
 import { launch } from './server-process.ts';
 import { type TlsFiles, tlsVersions, writeTlsFiles } from './tls-files.ts';
@@ -14,13 +13,7 @@ import { widgetJson, widgetListJson } from './widgets.ts';
  * HAProxy sets no chain-depth limit of its own.
  */
 export async function startHaproxy(opts: MtlsTerminatorOptions): Promise<MtlsTerminator> {
-  const binary = opts.binary ?? findBinary('haproxy');
-  if (!binary) {
-    throw new TestkitError(
-      'SERVER_BINARY_MISSING',
-      'haproxy: no executable found in PATH, /usr/sbin or /usr/local/sbin',
-    );
-  }
+  const binary = requireBinary('haproxy', opts.binary);
   const protocols = tlsVersions(opts.tls);
   const files = await writeTlsFiles('haproxy', opts);
   return launch({

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TestkitError } from '../errors.ts';
-import { findBinary } from './find-binary.ts';
+import { requireBinary } from './find-binary.ts';
 import type { MtlsTerminator, NginxOptions } from './options.ts';
 import { launch } from './server-process.ts';
 import { type TlsFiles, tlsVersions, writeTlsFiles } from './tls-files.ts';
@@ -12,13 +12,7 @@ import { widgetJson, widgetListJson } from './widgets.ts';
  * required, checked against `caPem` and the CRLs; answers `GET /widgets` and `GET /widgets/1`.
  */
 export async function startNginx(opts: NginxOptions): Promise<MtlsTerminator> {
-  const binary = opts.binary ?? findBinary('nginx');
-  if (!binary) {
-    throw new TestkitError(
-      'SERVER_BINARY_MISSING',
-      'nginx: no executable found in PATH, /usr/sbin or /usr/local/sbin',
-    );
-  }
+  const binary = requireBinary('nginx', opts.binary);
   const protocols = tlsVersions(opts.tls);
   const verifyDepth = opts.verifyDepth ?? 4;
   if (!Number.isInteger(verifyDepth) || verifyDepth < 0) {
