@@ -5,6 +5,7 @@ import { loadIdentity } from '../inputs/identity.ts';
 import { pemOrBase64, readOptionFile } from '../inputs/read-file.ts';
 import { type CredentialSource, PROBE_DEFAULTS } from '../options.ts';
 import type { CliIo } from './io.ts';
+import { secretSource } from './secret-source.ts';
 
 const source = 'Identity (a file or --secret-id):';
 
@@ -70,15 +71,7 @@ function credentialSource(args: CertArgs): CredentialSource {
   if (args['secret-id'] !== undefined) {
     if (args.file !== undefined)
       throw new ProbeError('CONFIG_INVALID', 'give either <file> or --secret-id, not both');
-    const endpoint = args['secrets-endpoint'] ?? process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
-    return {
-      kind: 'secret',
-      secretId: args['secret-id'],
-      ...(args.region === undefined ? {} : { region: args.region }),
-      ...(endpoint === undefined ? {} : { endpoint }),
-      ...(args['version-stage'] === undefined ? {} : { versionStage: args['version-stage'] }),
-      ...passphrase,
-    };
+    return secretSource(args['secret-id'], args);
   }
   if (args.file === undefined) throw new ProbeError('CONFIG_INVALID', 'give <file> or --secret-id');
   if (/\.(p12|pfx)$/i.test(args.file)) return { kind: 'pfx', pfxFile: args.file, ...passphrase };

@@ -2,6 +2,7 @@ import type { Options } from 'yargs';
 import { ProbeError } from '../errors.ts';
 import { type CredentialSource, PROBE_DEFAULTS, type ProbeOptions } from '../options.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../render/index.ts';
+import { secretSource } from './secret-source.ts';
 
 const credentials = 'Client credentials (one of):';
 const trust = 'Trust and revocation:';
@@ -230,17 +231,7 @@ function credentialsOf(args: CheckArgs): CredentialSource | undefined {
     return { kind: 'files', certFile: args.cert, keyFile: args.key, ...passphrase };
   }
   if (args.pfx !== undefined) return { kind: 'pfx', pfxFile: args.pfx, ...passphrase };
-  if (args['secret-id'] !== undefined) {
-    const endpoint = args['secrets-endpoint'] ?? process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
-    return {
-      kind: 'secret',
-      secretId: args['secret-id'],
-      ...(args.region === undefined ? {} : { region: args.region }),
-      ...(endpoint === undefined ? {} : { endpoint }),
-      ...(args['version-stage'] === undefined ? {} : { versionStage: args['version-stage'] }),
-      ...passphrase,
-    };
-  }
+  if (args['secret-id'] !== undefined) return secretSource(args['secret-id'], args);
   return undefined;
 }
 
