@@ -54,10 +54,7 @@ function watchFirstRead(socket: Socket, facts: ConnectionFacts): void {
 }
 
 /** Wraps undici's connector so every error of the connection carries its `ConnectionFacts`. */
-export function trackingConnector(
-  base: buildConnector.connector,
-  clientCertificate: boolean,
-): buildConnector.connector {
+export function trackingConnector(base: buildConnector.connector): buildConnector.connector {
   return (options, callback) => {
     const facts: ConnectionFacts = {
       tcpConnected: false,
@@ -66,7 +63,8 @@ export function trackingConnector(
       tlsProtocol: undefined,
       responseStarted: false,
       receivedAlert: undefined,
-      clientCertificate,
+      // Every pool connects with its identity's certificate.
+      clientCertificate: true,
     };
     // HTTP/2 sessions read the socket natively, so no read() can be watched: any byte after the
     // handshake (SETTINGS, a session ticket) means the server did not refuse at that point.

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors/index.ts';
 import type { ClientIdentity, IdentityProvider } from '../identity/types.ts';
-import { createIdentityPool, type IdentityPool, type PoolSettings } from './pool.ts';
+import { createIdentityPool, type IdentityPool, type PoolSettings, type TlsMaterial } from './pool.ts';
 
 export interface SwapEvent {
   readonly from: string | undefined;
@@ -93,10 +93,7 @@ export class IdentityTransport {
   }
 
   /** Makes `identity` current; builds and swaps a pool only when its fingerprint differs. */
-  adopt(
-    identity: ClientIdentity | Pick<ClientIdentity, 'certPem' | 'chainPem' | 'keyPem' | 'fingerprint256'>,
-    reason: string,
-  ): IdentityPool {
+  adopt(identity: TlsMaterial, reason: string): IdentityPool {
     const old = this.#pool;
     if (old !== undefined && old.fingerprint256 === identity.fingerprint256) return old;
     if (this.#closed) {

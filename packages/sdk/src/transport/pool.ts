@@ -44,7 +44,7 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
     timeout: settings.connectTimeoutMs,
   });
   const agent = new Agent({
-    connect: trackingConnector(connector, true),
+    connect: trackingConnector(connector),
     allowH2: settings.allowH2,
     connections: settings.connections,
     headersTimeout: settings.headersTimeoutMs,
