@@ -92,59 +92,45 @@ export async function createTestPki(opts: TestPkiOptions = {}): Promise<TestPki>
     return ca.issueClient({ commonName: 'client chain too deep', key });
   })();
 
-  const [
-    server,
-    valid,
-    expired,
-    notYetValid,
-    revoked,
-    foreignCa,
-    serverAuthOnly,
-    rsa1024,
-    chainTooDeep,
-    rsa2048,
-    rsa4096,
-    ecP256,
-    ecP384,
-  ] = await Promise.all([
-    intermediate.issueServer({
+  const { server, ...clients } = await allOf({
+    server: intermediate.issueServer({
       dnsNames: ['localhost', 'api.example.com', ...(opts.serverNames ?? [])],
       ips: ['127.0.0.1', '::1'],
       key,
     }),
-    intermediate.issueClient({ commonName: 'client valid', key }),
-    intermediate.issueClient({
+    valid: intermediate.issueClient({ commonName: 'client valid', key }),
+    expired: intermediate.issueClient({
       commonName: 'client expired',
       notBefore: new Date(now - 30 * day),
       notAfter: new Date(now - day),
       key,
     }),
-    intermediate.issueClient({
+    notYetValid: intermediate.issueClient({
       commonName: 'client not yet valid',
       notBefore: new Date(now + day),
       notAfter: new Date(now + 30 * day),
       key,
     }),
-    intermediate.issueClient({ commonName: 'client revoked', key }),
-    foreignRoot.issueClient({ commonName: 'client foreign CA', key }),
-    intermediate.issueClient({
+    revoked: intermediate.issueClient({ commonName: 'client revoked', key }),
+    foreignCa: foreignRoot.issueClient({ commonName: 'client foreign CA', key }),
+    serverAuthOnly: intermediate.issueClient({
       commonName: 'client serverAuth only',
       extendedKeyUsages: ['serverAuth'],
       key,
     }),
-    intermediate.issueClient({ commonName: 'client RSA 1024', key: { kind: 'rsa', bits: 1024 } }),
-    deepChain,
-    intermediate.issueClient({ commonName: 'client RSA 2048', key: { kind: 'rsa', bits: 2048 } }),
-    rsa4096Keys.then((keys) => intermediate.issueClient({ commonName: 'client RSA 4096', keys })),
-    intermediate.issueClient({ commonName: 'client EC P-256', key: { kind: 'ec', curve: 'P-256' } }),
-    intermediate.issueClient({ commonName: 'client EC P-384', key: { kind: 'ec', curve: 'P-384' } }),
-  ]);
+    rsa1024: intermediate.issueClient({ commonName: 'client RSA 1024', key: { kind: 'rsa', bits: 1024 } }),
+    chainTooDeep: deepChain,
+    rsa2048: intermediate.issueClient({ commonName: 'client RSA 2048', key: { kind: 'rsa', bits: 2048 } }),
+    rsa4096: rsa4096Keys.then((keys) => intermediate.issueClient({ commonName: 'client RSA 4096', keys })),
+    ecP256: intermediate.issueClient({ commonName: 'client EC P-256', key: { kind: 'ec', curve: 'P-256' } }),
+    ecP384: intermediate.issueClient({ commonName: 'client EC P-384', key: { kind: 'ec', curve: 'P-384' } }),
+  });
 
   const [crlPem, rootCrlPem, staleCrlPem] = await Promise.all([
-    intermediate.crl({ revoked: [revoked] }),
+    intermediate.crl({ revoked: [clients.revoked] }),
     root.crl(),
     intermediate.crl({
-      revoked: [revoked],
+      revoked: [clients.revoked],
       thisUpdate: new Date(now - 8 * day),
       nextUpdate: new Date(now - day),
     }),
@@ -156,24 +142,21 @@ export async function createTestPki(opts: TestPkiOptions = {}): Promise<TestPki>
     foreignRoot,
     trustStorePem: root.certPem + intermediate.certPem,
     server,
-    clients: {
-      valid,
-      expired,
-      notYetValid,
-      revoked,
-      foreignCa,
-      serverAuthOnly,
-      rsa1024,
-      chainTooDeep,
-      rsa2048,
-      rsa4096,
-      ecP256,
-      ecP384,
-    },
+    clients,
     crlPem,
     rootCrlPem,
     staleCrlPem,
   };
+}
+
+/** Awaits every promise of an object together, keeping the names. */
+async function allOf<T extends Record<string, Promise<unknown>>>(
+  promises: T,
+): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const entries = await Promise.all(
+    Object.entries(promises).map(async ([name, promise]) => [name, await promise] as const),
+  );
+  return Object.fromEntries(entries) as { [K in keyof T]: Awaited<T[K]> };
 }
 
 /** Marks a promise started early as handled, so a failure surfaces where it is awaited, not as a crash. */
