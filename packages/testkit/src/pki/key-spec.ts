@@ -42,7 +42,3 @@ export function signingAlgorithmFor(key: CryptoKey): SignatureAlgorithm {
   }
   return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
 }
-
-export function describeKeySpec(spec: KeySpec): string {
-  return spec.kind === 'rsa' ? `RSA ${spec.bits}` : `EC ${spec.curve}`;
-}
