@@ -3,12 +3,8 @@ import { ProbeError } from '../errors.ts';
 import { PROBE_DEFAULTS, type ProbeOptions, regionOf } from '../options.ts';
 import { loadCrl } from './crl-sources.ts';
 import { identityFromFiles, loadIdentity } from './identity.ts';
-import { readOptionFile } from './read-file.ts';
+import { countCertificates, readOptionFile } from './read-file.ts';
 import { readTrustStore } from './trust-store-arn.ts';
-
-function countCertificates(pem: string): number {
-  return pem.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
-}
 
 /**
  * Reads everything the checks need before any of them runs: credentials, CAs, trust store, CRLs.

@@ -19,3 +19,7 @@ export function pemOrBase64(bytes: Uint8Array): string {
   const text = Buffer.from(bytes).toString('latin1');
   return text.includes('-----BEGIN ') ? text : Buffer.from(bytes).toString('base64');
 }
+
+export function countCertificates(pem: string): number {
+  return pem.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+}

@@ -1,7 +1,7 @@
 import type { CrlInput, TrustStoreInput } from '../context.ts';
 import { ProbeError } from '../errors.ts';
 import { fetchBytes } from './crl-sources.ts';
-import { pemOrBase64 } from './read-file.ts';
+import { countCertificates, pemOrBase64 } from './read-file.ts';
 
 export interface LiveTrustStore {
   readonly trustStore: TrustStoreInput;
@@ -80,12 +80,11 @@ export async function readTrustStore(
         }),
       ),
     );
-    const caCount = bundle.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
     return {
       trustStore: {
         source: arn,
         pem: bundle,
-        caCount: store?.NumberOfCaCertificates ?? caCount,
+        caCount: store?.NumberOfCaCertificates ?? countCertificates(bundle),
         ...(store?.Name === undefined ? {} : { name: store.Name }),
         ...(store?.TotalRevokedEntries === undefined ? {} : { revokedEntries: store.TotalRevokedEntries }),
         revocationIds: revocations.map((r) => String(r.RevocationId)),
