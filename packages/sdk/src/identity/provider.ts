@@ -76,19 +76,14 @@ export class RefreshingIdentityProvider implements IdentityProvider {
   async current(): Promise<ClientIdentity> {
     const identity = this.#identity;
     const now = this.#now();
-    if (identity === undefined) {
-      // A broken secret must not turn every request into a Secrets Manager call.
+    if (identity === undefined || now > identity.notAfter.getTime()) {
+      // Nothing to serve (never loaded, or expired: never served). Reload, but after a failure not
+      // more often than minRefreshInterval: a broken secret must not turn every request into a
+      // Secrets Manager call.
       if (this.#lastError && this.#inflight === undefined && now - this.#lastAttemptAt < this.#minInterval) {
         throw this.#lastError;
       }
-      return this.#shared('initial');
-    }
-    if (now > identity.notAfter.getTime()) {
-      // Expired: never served. Reload, but not more often than minRefreshInterval.
-      if (this.#lastError && this.#inflight === undefined && now - this.#lastAttemptAt < this.#minInterval) {
-        throw this.#lastError;
-      }
-      return this.#shared('expired');
+      return this.#shared(identity === undefined ? 'initial' : 'expired');
     }
     if (now >= this.#nextRefreshAt && this.#inflight === undefined && !this.#closed)
       this.#background('scheduled');
