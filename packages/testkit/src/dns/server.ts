@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
-import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
+import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
 import { TestkitError } from '../errors.ts';
 
 export interface DnsRecord {
@@ -74,7 +74,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<LocalDnsSe
   };
 
   /** Builds the answer for one question; `undefined` means stay silent. */
-  const answer = (query: DecodedPacket, transport: DnsQuery['transport']): Buffer | undefined => {
+  const answer = (query: DecodedPacket, transport: DnsQuery['transport']): Packet | undefined => {
     const question = query.questions?.[0];
     const name = question ? normalise(question.name) : '';
     queryLog.push({ name, type: question?.type ?? '', transport });
@@ -101,13 +101,13 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<LocalDnsSe
       }
     }
     const recursionDesired = (query.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
-    return dnsPacket.encode({
+    return {
       type: 'response',
       id: query.id ?? 0,
       flags: dnsPacket.AUTHORITATIVE_ANSWER | recursionDesired | dnsPacket.RECURSION_AVAILABLE | rcode,
       questions: query.questions ?? [],
       answers,
-    });
+    };
   };
 
   const onUdpMessage = (udp: UdpSocket, message: Buffer, remote: RemoteInfo) => {
@@ -118,7 +118,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<LocalDnsSe
       return; // not DNS: drop it, as a server would
     }
     const reply = answer(query, 'udp');
-    if (reply) udp.send(reply, remote.port, remote.address);
+    if (reply) udp.send(dnsPacket.encode(reply), remote.port, remote.address);
   };
 
   const sockets = new Set<Socket>();
@@ -142,12 +142,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<LocalDnsSe
           return;
         }
         const reply = answer(query, 'tcp');
-        if (reply) {
-          const framed = Buffer.alloc(2 + reply.length);
-          framed.writeUInt16BE(reply.length, 0);
-          reply.copy(framed, 2);
-          socket.write(framed);
-        }
+        if (reply) socket.write(dnsPacket.streamEncode(reply));
       }
     });
   });
