@@ -30,11 +30,9 @@ export const revocationCrlCheck: Check = {
   async run(context) {
     const crls = context.inputs.crls.map((c, i) => crlFacts(c, i, context.now));
     const details: Record<string, unknown> = { crls };
-    const unavailable = crls.find(
-      (c) => 'error' in c && context.inputs.crls.find((i) => i.source === c.source)?.pem === undefined,
-    );
-    if (unavailable !== undefined && 'error' in unavailable) {
-      return fail('CRL_UNAVAILABLE', `${unavailable.source}: ${unavailable.error}`, details);
+    const unavailable = context.inputs.crls.find((c) => c.pem === undefined);
+    if (unavailable !== undefined) {
+      return fail('CRL_UNAVAILABLE', `${unavailable.source}: ${unavailable.error ?? 'not fetched'}`, details);
     }
     const broken = crls.find((c) => 'error' in c);
     if (broken !== undefined && 'error' in broken)
@@ -49,11 +47,11 @@ export const revocationCrlCheck: Check = {
       if (finding !== undefined && isProbeCode(finding.code))
         return fail(finding.code, finding.message, details);
     }
-    const stale = crls.flatMap((c) => ('lists' in c ? c.lists : [])).find((l) => !l.fresh);
+    const lists = crls.flatMap((c) => ('lists' in c ? c.lists : []));
+    const stale = lists.find((l) => !l.fresh);
     if (stale !== undefined) {
       return fail('CRL_STALE', `the CRL of ${stale.issuer} went stale at ${stale.nextUpdate}`, details);
     }
-    const lists = crls.flatMap((c) => ('lists' in c ? c.lists : []));
     const entries = lists.reduce((n, l) => n + l.revokedEntries, 0);
     // The earliest nextUpdate is when this check will start failing unless a fresh CRL is imported.
     const next = lists
