@@ -47,15 +47,7 @@ for (const { readme, into } of targets) {
       join(dir, 'tsconfig.json'),
       `${JSON.stringify(
         {
-          extends: relative(dir, join(root, 'tsconfig.base.json')),
-          compilerOptions: {
-            noEmit: true,
-            composite: false,
-            incremental: false,
-            declaration: false,
-            declarationMap: false,
-            noUnusedLocals: false,
-          },
+          extends: relative(dir, join(root, 'tsconfig.tests.json')),
           include: ['*.ts'],
         },
         null,
