@@ -1,4 +1,5 @@
 import type { LookupFunction } from 'node:net';
+import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import type { ClientIdentity } from '../identity/types.ts';
 import { trackingConnector } from './connection-facts.ts';
@@ -33,11 +34,15 @@ export type TlsMaterial = Pick<ClientIdentity, 'certPem' | 'chainPem' | 'keyPem'
 
 export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings): IdentityPool {
   const chain = identity.chainPem.trim();
-  const connector = buildConnector({
+  const material = {
     // The server needs the intermediates to build the path to its trust store.
     cert: chain === '' ? identity.certPem : `${identity.certPem.trimEnd()}\n${chain}\n`,
     key: identity.keyPem,
     ...(settings.ca === undefined ? {} : { ca: settings.ca as string | string[] }),
+  };
+  const connector = buildConnector({
+    ...material,
+    ...secureContextOnce(material),
     ...(settings.servername === undefined ? {} : { servername: settings.servername }),
     ...(settings.lookup === undefined ? {} : { lookup: settings.lookup }),
     allowH2: settings.allowH2,
@@ -55,4 +60,17 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
       : {}),
   });
   return { agent, fingerprint256: identity.fingerprint256 };
+}
+
+/**
+ * Without a context, tls.connect parses the key, certificates and CA bundle again for every
+ * connection; one context per pool does it once. Material node refuses (a key that does not match
+ * its certificate) gets none, so each connection keeps failing with node's own error, as before.
+ */
+function secureContextOnce(material: SecureContextOptions): { secureContext?: SecureContext } {
+  try {
+    return { secureContext: createSecureContext(material) };
+  } catch {
+    return {};
+  }
 }
