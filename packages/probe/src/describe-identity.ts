@@ -14,6 +14,18 @@ const ekuNames: Readonly<Record<string, string>> = {
 /** ISO time without milliseconds, as the ALB writes validity in X-Amzn-Mtls-Clientcert-Validity. */
 const albTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** As the ALB sends it in X-Amzn-Mtls-Clientcert-Validity. */
+const albValidity = (notBefore: Date, notAfter: Date) =>
+  `NotBefore=${albTime(notBefore)};NotAfter=${albTime(notAfter)}`;
+
+function chainFacts(chain: readonly X509Certificate[]): IdentityDescription['chain'] {
+  return chain.map((c) => ({
+    subject: c.subject.replaceAll('\n', ', '),
+    issuer: c.issuer.replaceAll('\n', ', '),
+    notAfter: c.validToDate.toISOString(),
+  }));
+}
+
 /** What `mtls-probe cert` prints: the identity's public facts and its findings. No key material. */
 export interface IdentityDescription {
   readonly source: string;
@@ -60,7 +72,7 @@ export function describeIdentity(
     issuer: identity.issuer,
     serial: identity.serialHex,
     fingerprint256: identity.fingerprint256,
-    validity: `NotBefore=${albTime(identity.notBefore)};NotAfter=${albTime(identity.notAfter)}`,
+    validity: albValidity(identity.notBefore, identity.notAfter),
     notBefore: identity.notBefore.toISOString(),
     notAfter: identity.notAfter.toISOString(),
     daysLeft: Math.round(inspection.daysLeft * 10) / 10,
@@ -70,11 +82,7 @@ export function describeIdentity(
       ...(identity.curve === undefined ? {} : { curve: identity.curve }),
     },
     extendedKeyUsage: ekuOf(identity.leaf),
-    chain: identity.chain.map((c) => ({
-      subject: c.subject.replaceAll('\n', ', '),
-      issuer: c.issuer.replaceAll('\n', ', '),
-      notAfter: new Date(c.validTo).toISOString(),
-    })),
+    chain: chainFacts(identity.chain),
     predictedAlbStatus: inspection.predictedAlbStatus,
     findings: findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
   };
@@ -102,7 +110,7 @@ export function describeCertificates(pem: string, source: string): IdentityDescr
     issuer: leaf.issuer.replaceAll('\n', ', '),
     serial: leaf.serialNumber.toUpperCase().replace(/^(00)+(?=.)/, ''),
     fingerprint256: leaf.fingerprint256,
-    validity: `NotBefore=${albTime(notBefore)};NotAfter=${albTime(notAfter)}`,
+    validity: albValidity(notBefore, notAfter),
     notBefore: notBefore.toISOString(),
     notAfter: notAfter.toISOString(),
     daysLeft: Math.round(((notAfter.getTime() - Date.now()) / 86_400_000) * 10) / 10,
@@ -112,11 +120,7 @@ export function describeCertificates(pem: string, source: string): IdentityDescr
       ...(details?.namedCurve === undefined ? {} : { curve: details.namedCurve }),
     },
     extendedKeyUsage: ekuOf(leaf),
-    chain: chain.map((c) => ({
-      subject: c.subject.replaceAll('\n', ', '),
-      issuer: c.issuer.replaceAll('\n', ', '),
-      notAfter: c.validToDate.toISOString(),
-    })),
+    chain: chainFacts(chain),
     predictedAlbStatus: null,
     findings: [],
   };
