@@ -1,7 +1,11 @@
 import type { Environment } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ConsumerInfraError } from './errors.ts';
-import type { ClientIdentitySecretSpec, PrivateDnsMode } from './private-api-consumer.ts';
+import {
+  type ClientIdentitySecretSpec,
+  ENDPOINT_SERVICE_NAME,
+  type PrivateDnsMode,
+} from './private-api-consumer.ts';
 import type { ConsumerStackProps } from './stacks/consumer-stack.ts';
 import type { ProducerStackProps } from './stacks/producer-stack.ts';
 import type { VpcSource } from './stacks/vpc-source.ts';
@@ -217,7 +221,7 @@ export function consumerPropsFromContext(scope: Construct): ConsumerStackProps {
   return {
     env: environment(read, 'consumerAccount', 'consumerRegion'),
     vpc: read.vpc('consumerVpc'),
-    endpointServiceName: read.string('endpointServiceName', /^[a-z0-9.-]+\.vpce-svc-[0-9a-f]+$/),
+    endpointServiceName: read.string('endpointServiceName', ENDPOINT_SERVICE_NAME),
     apiDomainName: read.string('apiDomainName'),
     ...(privateDns === undefined ? {} : { privateDns }),
     ...(allowedPeerCidrs === undefined ? {} : { allowedPeerCidrs }),

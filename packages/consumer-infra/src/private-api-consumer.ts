@@ -9,6 +9,9 @@ import { Construct } from 'constructs';
 import { ConsumerInfraError } from './errors.ts';
 import { vpcCidr } from './vpc-cidr.ts';
 
+/** What an endpoint service name looks like: `com.amazonaws.vpce.<region>.vpce-svc-<id>`. */
+export const ENDPOINT_SERVICE_NAME = /^[a-z0-9.-]+\.vpce-svc-[0-9a-f]+$/;
+
 /** How the consumer VPC resolves the API's name to the endpoint's private addresses. */
 export type PrivateDnsMode =
   /** The producer's endpoint service has a verified private DNS name; the endpoint turns it on. */
@@ -74,7 +77,7 @@ export class PrivateApiConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivateApiConsumerProps) {
     super(scope, id);
-    if (!/^[a-z0-9.-]+\.vpce-svc-[0-9a-f]+$/.test(props.endpointServiceName)) {
+    if (!ENDPOINT_SERVICE_NAME.test(props.endpointServiceName)) {
       throw new ConsumerInfraError(
         'PROPS_INVALID',
         `endpointServiceName must look like com.amazonaws.vpce.<region>.vpce-svc-<id>, got "${props.endpointServiceName}"`,
