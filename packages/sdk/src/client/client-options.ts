@@ -94,7 +94,7 @@ export interface ResolvedClientOptions {
   readonly minForcedRefreshIntervalMs: number;
 }
 
-export const clientDefaults = {
+const clientDefaults = {
   connectTimeoutMs: 10_000,
   headersTimeoutMs: 30_000,
   bodyTimeoutMs: 30_000,

@@ -11,7 +11,7 @@ import { AlgorithmIdentifier, PBES2Params, PBKDF2Params } from 'pkijs';
  * use 2,048 (OpenSSL) to 600,000 (OWASP's PBKDF2 advice); the JavaScript PKCS#12 KDF takes about
  * 1.4 s at this limit.
  */
-export const MAX_ITERATIONS = 1_000_000;
+const MAX_ITERATIONS = 1_000_000;
 
 export class PasswordEncryptionError extends Error {
   readonly reason: 'unsupported' | 'malformed' | 'too-many-iterations' | 'bad-decrypt';
@@ -38,7 +38,7 @@ const HMAC_PRF: Record<string, string> = {
   '1.2.840.113549.2.11': 'sha512',
 };
 
-export const DIGESTS: Record<string, { name: string; blockSize: number; size: number }> = {
+const DIGESTS: Record<string, { name: string; blockSize: number; size: number }> = {
   '1.3.14.3.2.26': { name: 'sha1', blockSize: 64, size: 20 },
   '2.16.840.1.101.3.4.2.4': { name: 'sha224', blockSize: 64, size: 28 },
   '2.16.840.1.101.3.4.2.1': { name: 'sha256', blockSize: 64, size: 32 },
@@ -80,7 +80,7 @@ function pbkdf2Iterations(params: unknown): number {
   return iterations;
 }
 
-export function checkIterations(iterations: number): void {
+function checkIterations(iterations: number): void {
   if (!Number.isSafeInteger(iterations) || iterations < 1) {
     throw new PasswordEncryptionError('malformed', 'the iteration count is not a positive integer');
   }

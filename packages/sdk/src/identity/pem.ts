@@ -20,7 +20,7 @@ const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
  * PEM pasted into JSON or a console often arrives with literal `\n` escapes (two characters) or CRLF
  * line ends; both are turned into plain newlines.
  */
-export function normalizePemText(text: string): string {
+function normalizePemText(text: string): string {
   return text.replace(/\\r\\n|\\n|\\r/g, '\n').replace(/\r\n?/g, '\n');
 }
 

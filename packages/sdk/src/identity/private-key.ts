@@ -38,7 +38,7 @@ export function passphraseWrong(where: KeySource, what: string, cause?: unknown)
  * node:crypto errors never quote the key, but keep only code and message anyway so that a future
  * change upstream cannot smuggle input bytes into our `cause`.
  */
-export function scrub(error: unknown): Error {
+function scrub(error: unknown): Error {
   if (error instanceof Error) {
     const copy = new Error(error.message.slice(0, 200));
     const code = (error as { code?: unknown }).code;

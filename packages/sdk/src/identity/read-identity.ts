@@ -16,7 +16,7 @@ import {
 import type { ClientIdentity, IdentityMaterial, MaterialPart, ReadIdentityOptions } from './types.ts';
 
 /** Secrets Manager holds at most 64 KiB; anything far larger is not an identity. */
-export const MAX_MATERIAL_LENGTH = 1024 * 1024;
+const MAX_MATERIAL_LENGTH = 1024 * 1024;
 
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE']);
 

@@ -12,9 +12,9 @@ import type { ClientIdentity, IdentityFinding } from './types.ts';
  * directly above the topmost certificate given (unless that one is self-signed).
  */
 export const MAX_CHAIN_DEPTH = 4;
-export const SUPPORTED_CURVES: readonly string[] = ['prime256v1', 'secp384r1', 'secp521r1'];
-export const RSA_MIN_BITS = 2048;
-export const RSA_MAX_BITS = 8192;
+const SUPPORTED_CURVES: readonly string[] = ['prime256v1', 'secp384r1', 'secp521r1'];
+const RSA_MIN_BITS = 2048;
+const RSA_MAX_BITS = 8192;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
 const DAY_MS = 86_400_000;

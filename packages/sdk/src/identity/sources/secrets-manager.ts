@@ -144,7 +144,7 @@ export function fromSecretsManager(options: SecretsManagerIdentityOptions): Iden
 }
 
 /** A passphrase secret: plain text, or JSON with a `passphrase`/`password` field. */
-export function passphraseFrom(secretString: string | undefined, secretId: string): string {
+function passphraseFrom(secretString: string | undefined, secretId: string): string {
   if (secretString === undefined) {
     throw new SecretError(
       'SECRET_NOT_FOUND',
