@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { managedPolicyFinding } from './nag-findings.ts';
 
 // The same small widgets API the testkit gateway serves, so the probe and the examples behave the
 // same against the emulator and against a deployed producer.
@@ -54,7 +55,7 @@ export class ExampleBackend extends Construct {
       }),
     });
     Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      id: managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole'),
       reason:
         'The example backend calls no AWS API; the AWS managed basic execution policy grants only the ' +
         'CloudWatch Logs writes every function needs.',

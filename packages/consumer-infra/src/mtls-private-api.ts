@@ -12,6 +12,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ConsumerInfraError } from './errors.ts';
 import { ExampleBackend } from './example-backend.ts';
+import { managedPolicyFinding } from './nag-findings.ts';
 import { vpcCidr } from './vpc-cidr.ts';
 
 /** The ALB's plain health-check listener (the NLB's checks carry no client certificate). */
@@ -225,7 +226,7 @@ export class MtlsPrivateApi extends Construct {
       },
     );
     Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      id: managedPolicyFinding('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
       reason:
         'The account-level role API Gateway uses to write execution logs (needed for the stage logging ' +
         'that APIG6 asks for); AWS maintains this policy for exactly that service role.',
@@ -284,7 +285,7 @@ export class MtlsPrivateApi extends Construct {
     );
     if (provider !== undefined) {
       Validations.of(provider).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        id: managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole'),
         reason:
           'CDK-managed provider function of AwsCustomResource: the AWS managed policy grants only ' +
           'CloudWatch Logs writes, which every Lambda function needs.',

@@ -12,6 +12,7 @@ import { bundleCanaryOnce } from './canary-bundle.ts';
 import { CANARY_ENVIRONMENT } from './canary-environment.ts';
 import { CANARY_METRICS } from './canary-metrics.ts';
 import { ConsumerInfraError } from './errors.ts';
+import { managedPolicyFinding } from './nag-findings.ts';
 
 export interface CrlLocation {
   /** Bucket name (may be in another account; its bucket policy must then admit the canary role). */
@@ -112,15 +113,14 @@ export class ProbeCanary extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    const vpcAccessPolicy = 'service-role/AWSLambdaVPCAccessExecutionRole';
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Probe canary: read one secret and one CRL object, write its own logs',
-      managedPolicies: [
-        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
-      ],
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccessPolicy)],
     });
     Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      id: managedPolicyFinding(vpcAccessPolicy),
       reason:
         'The canary must run inside the consumer VPC to test the PrivateLink path; this AWS managed policy ' +
         'holds exactly the ENI management and log-writing actions Lambda needs for that (ENI actions ' +
