@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createTestPki,
   findBinary,
@@ -13,7 +16,13 @@ import {
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import type { ClientIdentity } from '../src/identity/types.ts';
-import { type ClientOptions, createClient, isMtlsLinkError, type MtlsLinkError } from '../src/index.ts';
+import {
+  type ClientOptions,
+  createClient,
+  fromFiles,
+  isMtlsLinkError,
+  type MtlsLinkError,
+} from '../src/index.ts';
 import { identityOf, type TlsVersion } from './fixtures/small-servers.ts';
 import type { paths } from './fixtures/widgets-api.generated.ts';
 
@@ -231,6 +240,36 @@ for (const { name, start } of terminators) {
         }
       },
     );
+
+    test('a refusal refreshes the identity and retries on the new one (rotation), whatever its shape', async () => {
+      const server: MtlsTerminator = await start({
+        server: pki.server,
+        caPem: pki.trustStorePem,
+        crlPem: [pki.crlPem, pki.rootCrlPem],
+        ...(name === 'nginx' ? { refusal: 'http-400' as const } : {}),
+      });
+      const dir = mkdtempSync(join(tmpdir(), 'sdk-rotation-'));
+      const write = (issued: typeof pki.clients.valid) => {
+        writeFileSync(join(dir, 'cert.pem'), issued.certPem + issued.chainPem);
+        writeFileSync(join(dir, 'key.pem'), issued.keyPem);
+      };
+      write(pki.clients.revoked);
+      const identity = fromFiles({ cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') });
+      await identity.current();
+      const client = createClient({ baseUrl: server.url, identity, ca: pki.trustStorePem });
+      try {
+        // The identity was rotated in place: the refusal makes the client reload and retry once.
+        write(pki.clients.valid);
+        const { status } = await client.GET('/widgets');
+        expect(status).toBe(200);
+        expect(client.stats().forcedRefreshes).toBeGreaterThanOrEqual(1);
+        expect(client.stats().identityRetries).toBeGreaterThanOrEqual(1);
+      } finally {
+        await client.close();
+        rmSync(dir, { recursive: true, force: true });
+        await server.close();
+      }
+    });
   });
 }
 
