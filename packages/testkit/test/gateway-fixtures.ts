@@ -44,6 +44,8 @@ export interface Observed {
   readonly errorCode?: string;
   readonly errorMessage?: string;
   readonly sawEnd: boolean;
+  /** Whether the request left the client (under TLS 1.3 a refused client sends it). */
+  readonly requestSent: boolean;
   /** What the server sent back, as text. */
   readonly response: string;
   readonly elapsedMs: number;
@@ -76,6 +78,7 @@ export function attempt(
     });
     let handshakeCompleted = false;
     let sawEnd = false;
+    let requestSent = false;
     let protocol: string | null = null;
     let error: NodeJS.ErrnoException | undefined;
     const chunks: Buffer[] = [];
@@ -88,6 +91,9 @@ export function attempt(
       protocol = socket.getProtocol();
       socket.write(
         `GET ${options.path ?? '/widgets'} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
+        (e) => {
+          if (e === undefined || e === null) requestSent = true;
+        },
       );
     });
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -110,6 +116,7 @@ export function attempt(
         handshakeCompleted,
         protocol,
         sawEnd,
+        requestSent,
         response,
         elapsedMs: performance.now() - started,
         ...(error?.code === undefined ? {} : { errorCode: error.code }),
