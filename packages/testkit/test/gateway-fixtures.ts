@@ -1,5 +1,6 @@
 // Shared by the gateway*.test.ts files: one PKI per test file, and clients that report exactly what
 // they saw on the wire (answer, alert, reset or clean close), so tests can assert the signal.
+import { connect as connectHttp2 } from 'node:http2';
 import { connect } from 'node:tls';
 import {
   createTestPki,
@@ -124,6 +125,39 @@ export function attempt(
       });
     });
   });
+}
+
+/** One HTTP/2 GET with the valid client certificate; `authority` replaces `:authority`. */
+export function h2Get(
+  gateway: Gateway,
+  pki: TestPki,
+  path: string,
+  authority?: string,
+): Promise<{ status: number; body: string }> {
+  const client = pki.clients.valid;
+  const session = connectHttp2(gateway.url, {
+    ca: pki.root.certPem,
+    servername: 'localhost',
+    cert: client.certPem + client.chainPem,
+    key: client.keyPem,
+  });
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    session.on('error', reject);
+    const stream = session.request({
+      ':method': 'GET',
+      ':path': path,
+      ...(authority === undefined ? {} : { ':authority': authority }),
+    });
+    let status = 0;
+    const chunks: Buffer[] = [];
+    stream.on('response', (headers) => {
+      status = Number(headers[':status']);
+    });
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString() }));
+    stream.on('error', reject);
+    stream.end();
+  }).finally(() => session.close());
 }
 
 export const clientFlavours = [

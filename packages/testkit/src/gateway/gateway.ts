@@ -12,9 +12,8 @@ import { TestkitError } from '../errors.ts';
 import {
   type ApiAnswer,
   type ApiRequest,
-  accessDeniedAnswer,
   albErrorAnswer,
-  builtInApiAnswer,
+  apiGatewayAnswer,
   seedWidgets,
 } from './built-in-api.ts';
 import { type ParsedCertificate, parseCertificate } from './certificate.ts';
@@ -30,6 +29,7 @@ import {
 } from './mtls-headers.ts';
 import {
   defaultAlpn,
+  defaultUpstreamTimeoutMs,
   type GatewayOptions,
   type GatewayUpdate,
   type RefusalOptions,
@@ -134,6 +134,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     refusal: { style: 'reset', delayMs: 0, ...options.refusal } as RefusalOptions & { style: RefusalStyle },
     apiGateway: { ...options.apiGateway },
     albError: options.albError,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? defaultUpstreamTimeoutMs,
     faults: { resetRatio: 0, ...options.faults },
     ignoreClientCertificateExpiry: options.ignoreClientCertificateExpiry ?? false,
   };
@@ -398,17 +399,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     };
     if (options.upstream !== undefined) {
       try {
-        send(response, await proxyToUpstream(options.upstream, apiRequest));
+        send(response, await proxyToUpstream(options.upstream, apiRequest, settings.upstreamTimeoutMs));
       } catch {
         send(response, albErrorAnswer(502));
       }
       return;
     }
-    if (settings.apiGateway.accessDenied === true) {
-      send(response, accessDeniedAnswer(apiRequest, settings.apiGateway.requestIdPrefix));
-      return;
-    }
-    send(response, builtInApiAnswer(apiRequest, widgets, settings.apiGateway.requestIdPrefix));
+    send(response, apiGatewayAnswer(apiRequest, widgets, settings.apiGateway));
   };
   const onRequest = (request: AnyRequest, response: AnyResponse): void => {
     answer(request, response).catch(() => {
@@ -456,6 +453,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (update.apiGateway !== undefined)
         settings.apiGateway = { ...settings.apiGateway, ...update.apiGateway };
       if ('albError' in update) settings.albError = update.albError;
+      if (update.upstreamTimeoutMs !== undefined) settings.upstreamTimeoutMs = update.upstreamTimeoutMs;
       if (update.faults !== undefined) {
         settings.faults = { ...settings.faults, ...update.faults };
         resetAccumulator = 0;

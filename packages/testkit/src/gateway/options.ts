@@ -127,7 +127,10 @@ export interface GatewayOptions {
 }
 
 export type GatewayUpdate = Partial<
-  Pick<GatewayOptions, 'refusal' | 'apiGateway' | 'faults' | 'ignoreClientCertificateExpiry'>
+  Pick<
+    GatewayOptions,
+    'refusal' | 'apiGateway' | 'faults' | 'ignoreClientCertificateExpiry' | 'upstreamTimeoutMs'
+  >
 > & {
   /** An ALB error to answer with from now on; `undefined` switches it off again. */
   albError?: 502 | 503 | 504 | undefined;
@@ -173,6 +176,10 @@ export function validateUpdate(update: GatewayUpdate, prefix = ''): void {
   }
   const api = update.apiGateway;
   if (api !== undefined) validateApiGateway(api, prefix);
+  const upstreamTimeout = update.upstreamTimeoutMs;
+  if (upstreamTimeout !== undefined && !(isMilliseconds(upstreamTimeout) && upstreamTimeout > 0)) {
+    throw invalid(`${prefix}upstreamTimeoutMs`, 'must be a number of milliseconds > 0');
+  }
   if (update.albError !== undefined && ![502, 503, 504].includes(update.albError)) {
     throw invalid(`${prefix}albError`, 'must be 502, 503 or 504');
   }
@@ -243,12 +250,6 @@ export function validateOptions(options: GatewayOptions): void {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw invalid('upstream', 'must be an http(s) URL');
-  }
-  if (
-    options.upstreamTimeoutMs !== undefined &&
-    !(isMilliseconds(options.upstreamTimeoutMs) && options.upstreamTimeoutMs > 0)
-  ) {
-    throw invalid('upstreamTimeoutMs', 'must be a number of milliseconds > 0');
   }
   if (
     options.port !== undefined &&
