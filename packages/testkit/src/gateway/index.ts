@@ -40,6 +40,6 @@ export type {
   RefusalStyle,
   TlsVersion as GatewayTlsVersion,
 } from './options.ts';
-export { refusalStyles, s2nBlinding } from './options.ts';
+export { defaultUpstreamTimeoutMs, refusalStyles, s2nBlinding } from './options.ts';
 export type { CompiledTrustStore, TrustStoreInput } from './trust-store.ts';
 export { compileTrustStore } from './trust-store.ts';

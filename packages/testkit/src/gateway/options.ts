@@ -115,7 +115,8 @@ export interface GatewayOptions {
   albError?: 502 | 503 | 504;
   /**
    * Reset this share (0..1) of requests after reading them and before answering. Deterministic:
-   * with 0.25, every fourth request is reset.
+   * with 0.25, every fourth request is reset. It is a TCP reset: over HTTP/2 it fails every stream
+   * of that connection.
    */
   faults?: { resetRatio?: number };
   /** @default '127.0.0.1' */
