@@ -120,7 +120,8 @@ beforeAll(async () => {
     }),
     startDnsServer({ records: { 'api.example.com': [{ type: 'A', data: '203.0.113.10' }] } }),
     Promise.all([
-      verify(),
+      // Refuses with alerts: the scenarios on it read the alert (signal, hint).
+      verify({ refusal: { style: 'alert' } }),
       startGateway({ mode: 'passthrough', server: pki.server }),
       verify({ apiGateway: { accessDenied: true } }),
       verify({ albError: 502 }),
