@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, isMtlsLinkError, type MtlsLinkError, readIdentity } from '@mtls-link/sdk';
 import { createTestPki, type Gateway, type Issued, startGateway, type TestPki } from '@mtls-link/testkit';
@@ -330,5 +331,68 @@ describe('revocation evidence: only a refusal of an otherwise acceptable certifi
     const result = await probe(gateway.url, pki.clients.expired, revokedOptions(pki.clients.revoked, 'rev2'));
     expect(check(result, 'tls.client-cert').status).toBe('fail');
     expect(check(result, 'revocation.enforced').status).toBe('skip');
+  });
+});
+
+describe('the gateway as the ALB behaves (TLS 1.3, h2 offered): a reset refuses, blinded silence is unknown, SETTINGS prove acceptance', () => {
+  let blinded: Gateway;
+  let slow: Gateway;
+  let refusing: Gateway;
+  beforeAll(async () => {
+    // The API behind the ALB, plain HTTP as the gateway's upstream: it takes 1.5 s to answer.
+    const upstream = createHttpServer(async (_request, response) => {
+      await sleep(1500);
+      json(response, 200, []);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: () => new Promise<void>((resolve) => upstream.close(() => resolve())) });
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+    const base = {
+      mode: 'verify' as const,
+      server: pki.server,
+      trustStore: { caPem: pki.trustStorePem, crlPems: [pki.crlPem] },
+      tls: { minVersion: 'TLSv1.3' as const },
+    };
+    [blinded, slow, refusing] = await Promise.all([
+      startGateway({ ...base, refusal: { blinding: { minMs: 20_000, maxMs: 20_000 } } }),
+      startGateway({ ...base, upstream: upstreamUrl }),
+      startGateway(base),
+    ]);
+    servers.push(blinded, slow, refusing);
+  });
+
+  test('a reset after the handshake: MTLS_REJECTED (reset) in the probe and in the SDK', async () => {
+    const result = await probe(`${refusing.url}/widgets`, pki.clients.revoked);
+    expect(check(result, 'tls.client-cert')).toMatchObject({ status: 'fail', code: 'MTLS_REJECTED' });
+    expect(check(result, 'tls.client-cert').details.signal).toBe('reset');
+    expect(check(result, 'tls.no-client-cert').status).toBe('pass');
+    const sdk = await sdkCall(refusing.url, pki.clients.revoked);
+    expect(sdk.error?.code).toBe('MTLS_REJECTED');
+    expect(sdk.error?.details.signal).toBe('reset');
+  });
+
+  test('blinded silence: MTLS_UNCONFIRMED in the probe, TIMEOUT_HEADERS suspecting a refusal in the SDK', async () => {
+    const result = await probe(`${blinded.url}/widgets`, pki.clients.revoked, { responseTimeoutMs: 800 });
+    expect(check(result, 'tls.client-cert')).toMatchObject({ status: 'warn', code: 'MTLS_UNCONFIRMED' });
+    expect(check(result, 'tls.no-client-cert')).toMatchObject({ status: 'warn', code: 'MTLS_UNCONFIRMED' });
+    const sdk = await sdkCall(blinded.url, pki.clients.revoked, { headersMs: 800 });
+    expect(sdk.error?.code).toBe('TIMEOUT_HEADERS');
+    expect(sdk.error?.details.suspectedRefusal).toBe(true);
+    expect(sdk.stats.forcedRefreshes).toBe(0);
+  });
+
+  test('a slow API behind it: evidence (SETTINGS, a ticket) proves acceptance, the answer is late', async () => {
+    const result = await probe(`${slow.url}/widgets`, pki.clients.valid, { responseTimeoutMs: 800 });
+    expect(check(result, 'tls.client-cert').status).toBe('pass');
+    expect(check(result, 'http.response')).toMatchObject({ status: 'fail', code: 'TIMEOUT_HEADERS' });
+    const sdk = await sdkCall(slow.url, pki.clients.valid, { headersMs: 800 });
+    expect(sdk.error?.code).toBe('TIMEOUT_HEADERS');
+    // The gateway (a Node TLS server) also sends TLS 1.3 session tickets after accepting: whichever
+    // arrives first is the evidence recorded.
+    expect(sdk.error?.details.suspectedRefusal).toBe(false);
+    expect(['h2-settings', 'session-ticket']).toContain(sdk.error?.details.acceptedBy);
+    // With the defaults (30 s) both get the answer.
+    expect(check(await probe(`${slow.url}/widgets`, pki.clients.valid), 'http.response').status).toBe('pass');
+    expect((await sdkCall(slow.url, pki.clients.valid)).status).toBe(200);
   });
 });
