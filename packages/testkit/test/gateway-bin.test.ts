@@ -170,7 +170,7 @@ describe('mtls-emulator command', () => {
     };
     const forbidden = await start(['--missing-route', 'forbidden', '--authorizer', 'allow']);
     const nope = await get(`${forbidden.info.url}/nope`, forbidden.ca, forbidden.cert, forbidden.key);
-    expect(nope).toEqual({ status: 403, body: '{"message":"Forbidden"}' });
+    expect(nope).toEqual({ status: 403, body: '{"message":"Missing Authentication Token"}' });
     forbidden.child.kill('SIGTERM');
     expect(await exited(forbidden.child)).toBe(0);
 

@@ -92,10 +92,32 @@ export function exchangeFacts(result: TlsExchangeResult): Record<string, unknown
   };
 }
 
+/** Where an exchange that failed got to, in the shape `details.addresses[].failure` always had. */
+function failureOf(outcome: ExchangeOutcome): Record<string, unknown> | undefined {
+  const error = outcome.error;
+  if (error === undefined || outcome.response !== undefined) return undefined;
+  const c = outcome.connection;
+  const details = error.details as { signal?: string; alert?: string; errorCode?: string; timeout?: string };
+  const stage = c?.tcpConnected !== true ? 'tcp' : c.handshakeComplete ? 'response' : 'tls';
+  const signal =
+    details.timeout !== undefined
+      ? 'timeout'
+      : (details.signal ?? (details.alert === undefined ? 'error' : 'alert'));
+  return {
+    stage,
+    signal,
+    ...(details.alert === undefined ? {} : { alert: details.alert }),
+    ...(details.errorCode === undefined ? {} : { errno: details.errorCode }),
+    afterHandshake: c?.handshakeComplete === true,
+    message: error.message,
+  };
+}
+
 /** How a request exchange ended, for the per-address details (no key material, no bodies). */
 export function outcomeFacts(outcome: ExchangeOutcome): Record<string, unknown> {
   const c = outcome.connection;
   const error = outcome.error;
+  const failure = failureOf(outcome);
   return {
     address: outcome.address,
     port: outcome.port,
@@ -115,6 +137,9 @@ export function outcomeFacts(outcome: ExchangeOutcome): Record<string, unknown> 
           },
         }
       : {}),
+    accepted: outcome.verdict.kind === 'accepted',
+    refused: outcome.verdict.kind === 'refused',
+    ...(failure === undefined ? {} : { failure }),
     ...(error === undefined ? {} : { code: error.code, message: error.message }),
   };
 }
