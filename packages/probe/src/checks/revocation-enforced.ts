@@ -27,7 +27,9 @@ export const revocationEnforcedCheck: Check = {
   id: 'revocation.enforced',
   // Only a server that accepts the good certificate can show that it refuses the revoked one.
   needs: (context) =>
-    context.inputs.identity === undefined ? ['tls.server'] : ['tls.server', 'tls.client-cert'],
+    context.inputs.identity === undefined || context.inputs.revokedIdentity === undefined
+      ? ['tls.server']
+      : ['tls.server', 'tls.client-cert'],
   notApplicable: (context) =>
     context.inputs.revokedIdentity === undefined ? 'no --revoked-cert/--revoked-key given' : undefined,
   async run(context) {
