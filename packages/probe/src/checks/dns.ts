@@ -41,7 +41,8 @@ export const dnsCheck: Check = {
       const ofEndpoint = hasPublic ? await endpointAddresses(context) : undefined;
       const addresses: ResolvedAddress[] = resolution.addresses.map((a) => {
         const eni = ofEndpoint?.get(canonicalAddress(a.address));
-        return eni === undefined ? a : { ...a, scope: 'private', endpointInterface: eni };
+        if (eni === undefined) return a;
+        return { ...a, scope: a.scope === 'public' ? 'private' : a.scope, endpointInterface: eni };
       });
       const details = {
         resolver: resolution.resolver,
