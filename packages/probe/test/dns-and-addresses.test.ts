@@ -134,14 +134,28 @@ describe.concurrent('per address: one AZ down', () => {
     expect(tcp.summary).toContain('the later checks run on the address that answered');
     expect(tcp.details.addresses).toEqual([
       expect.objectContaining({ address: '127.0.0.1', ok: true }),
-      expect.objectContaining({ address: '127.0.0.2', ok: false, error: 'ECONNREFUSED', code: 'TCP_REFUSED' }),
+      expect.objectContaining({
+        address: '127.0.0.2',
+        ok: false,
+        error: 'ECONNREFUSED',
+        code: 'TCP_REFUSED',
+      }),
     ]);
     for (const id of ['tls.server', 'tls.no-client-cert', 'tls.client-cert', 'http.response'] as const) {
       const c = check(result, id);
       expect(c.status, `${id}: ${c.summary}`).toBe('pass');
-      expect((c.details.addresses as { address: string }[]).map((a) => a.address), id).toEqual(['127.0.0.1']);
+      expect(
+        (c.details.addresses as { address: string }[]).map((a) => a.address),
+        id,
+      ).toEqual(['127.0.0.1']);
       expect(c.details.excludedAddresses, id).toEqual([
-        { address: '127.0.0.2', port: env.gw.port, failedAt: 'tcp.connect', code: 'TCP_REFUSED', error: 'ECONNREFUSED' },
+        {
+          address: '127.0.0.2',
+          port: env.gw.port,
+          failedAt: 'tcp.connect',
+          code: 'TCP_REFUSED',
+          error: 'ECONNREFUSED',
+        },
       ]);
     }
     // Checks that dial nothing are not marked.
@@ -156,7 +170,12 @@ describe.concurrent('per address: one AZ down', () => {
   });
 
   test('every address refuses TCP: the later network checks are skipped', async () => {
-    const { run, result } = await probe([url('two-az.example.com', env.refusedPort), ...viaDns(env.dns), ...sni, ...creds()]);
+    const { run, result } = await probe([
+      url('two-az.example.com', env.refusedPort),
+      ...viaDns(env.dns),
+      ...sni,
+      ...creds(),
+    ]);
     expect(run.status).toBe(1);
     const tcp = check(result, 'tcp.connect');
     expect(tcp).toMatchObject({ status: 'fail', code: 'TCP_REFUSED' });
@@ -182,7 +201,9 @@ describe.concurrent('DNS: side queries never sink an answered address', () => {
     const dns = check(result, 'dns.resolve');
     expect(dns.status).toBe('pass');
     expect(dns.summary).toContain('CNAME api.example.com refused');
-    expect(dns.details.failedQueries).toEqual([{ name: 'api.example.com', type: 'CNAME', errno: 'EREFUSED' }]);
+    expect(dns.details.failedQueries).toEqual([
+      { name: 'api.example.com', type: 'CNAME', errno: 'EREFUSED' },
+    ]);
     expect(dns.details.note).toMatch(/chain shown may be incomplete/);
     expect(env.refusesCname.queryLog.some((q) => q.type === 'CNAME')).toBe(true);
     expect(check(result, 'http.response').status).toBe('pass');
@@ -280,14 +301,22 @@ describe.concurrent('dual stack: the endpoint interfaces IPv6 addresses', () => 
   });
 
   test('the same address without --vpc-endpoint-id: nothing says it is the endpoint, DNS_PUBLIC_ADDRESS', async () => {
-    const { result } = await probe([url('gua.example.com'), ...viaDns(env.dns), ...dialLoopback(), ...creds()]);
+    const { result } = await probe([
+      url('gua.example.com'),
+      ...viaDns(env.dns),
+      ...dialLoopback(),
+      ...creds(),
+    ]);
     expect(check(result, 'dns.resolve')).toMatchObject({ status: 'fail', code: 'DNS_PUBLIC_ADDRESS' });
     expect(check(result, 'dns.resolve').summary).toContain('2001:db8:1::10');
   });
 
   test('no route to an address (ENETUNREACH, EHOSTUNREACH) is TCP_NO_ROUTE, not a security-group timeout', () => {
     for (const code of ['ENETUNREACH', 'EHOSTUNREACH']) {
-      const error = Object.assign(new Error(`connect ${code} 2001:db8:1::10:443`), { code, syscall: 'connect' });
+      const error = Object.assign(new Error(`connect ${code} 2001:db8:1::10:443`), {
+        code,
+        syscall: 'connect',
+      });
       const classified = classifyFailure(error, { host: '2001:db8:1::10', port: 443, tcpConnected: false });
       expect(classified.code).toBe('TCP_NO_ROUTE');
       expect(classified.message).toContain('no route from this host to 2001:db8:1::10:443');

@@ -1,5 +1,11 @@
 import { BlockList, isIP } from 'node:net';
-import type { EC2Client, IpPermission, NetworkInterface, SecurityGroup, VpcEndpoint } from '@aws-sdk/client-ec2';
+import type {
+  EC2Client,
+  IpPermission,
+  NetworkInterface,
+  SecurityGroup,
+  VpcEndpoint,
+} from '@aws-sdk/client-ec2';
 import type { ProbeContext } from '../context.ts';
 import { ProbeError } from '../errors.ts';
 import { canonicalAddress } from '../net/address.ts';
@@ -75,7 +81,10 @@ export function eniAddressesOf(enis: readonly NetworkInterface[]): EniAddress[] 
   return enis.flatMap((eni) => {
     const at = { zone: eni.AvailabilityZone ?? null, eni: eni.NetworkInterfaceId };
     return [
-      ...(eni.PrivateIpAddresses ?? []).map((a) => ({ address: a.PrivateIpAddress ?? '', family: 4 as const })),
+      ...(eni.PrivateIpAddresses ?? []).map((a) => ({
+        address: a.PrivateIpAddress ?? '',
+        family: 4 as const,
+      })),
       ...(eni.Ipv6Addresses ?? []).map((a) => ({ address: a.Ipv6Address ?? '', family: 6 as const })),
     ]
       .filter((a) => isIP(a.address) !== 0)

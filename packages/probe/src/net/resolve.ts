@@ -149,8 +149,16 @@ async function queryRecords(resolver: Resolver, host: string, timeoutMs: number)
     chain,
   ]);
   const records = [
-    ...('records' in v4 ? v4.records : []).map((a) => ({ address: a.address, family: 4 as const, ttl: a.ttl })),
-    ...('records' in v6 ? v6.records : []).map((a) => ({ address: a.address, family: 6 as const, ttl: a.ttl })),
+    ...('records' in v4 ? v4.records : []).map((a) => ({
+      address: a.address,
+      family: 4 as const,
+      ttl: a.ttl,
+    })),
+    ...('records' in v6 ? v6.records : []).map((a) => ({
+      address: a.address,
+      family: 6 as const,
+      ttl: a.ttl,
+    })),
   ];
   const failed = [v4, v6].flatMap((a) => ('failed' in a ? [a.failed] : []));
   if (cname.failed !== undefined) failed.push(cname.failed);

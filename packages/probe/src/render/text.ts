@@ -61,7 +61,9 @@ function perAddressLines(check: CheckResult): string[] {
       const at = where(e);
       return at === undefined
         ? []
-        : [`${at}  not tried: failed ${String(e.failedAt)}${e.code === undefined ? '' : ` (${String(e.code)})`}`];
+        : [
+            `${at}  not tried: failed ${String(e.failedAt)}${e.code === undefined ? '' : ` (${String(e.code)})`}`,
+          ];
     }),
   ];
 }

@@ -98,7 +98,11 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
     return new ConnectionError('TCP_REFUSED', `${where}${hostPort} refused the TCP connection`, opts());
   }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-    return new ConnectionError('TCP_NO_ROUTE', `${where}no route from this host to ${hostPort} (${code})`, opts());
+    return new ConnectionError(
+      'TCP_NO_ROUTE',
+      `${where}no route from this host to ${hostPort} (${code})`,
+      opts(),
+    );
   }
   if (code === 'ETIMEDOUT') {
     return new ConnectionError('TCP_TIMEOUT', `${where}no TCP answer from ${hostPort} (${code})`, opts());
