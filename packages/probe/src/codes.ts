@@ -13,6 +13,16 @@ interface ProbeCodeInfo {
 
 // Codes only the probe reports: the SDK never looks at the VPC endpoint, and judges CRLs only offline.
 const probeOnly = {
+  // The SDK resolves through getaddrinfo, which cannot tell these from a timeout (EAI_AGAIN); the
+  // probe asks DNS itself and can.
+  DNS_SERVFAIL: {
+    hop: 'dns',
+    hint: 'the resolver answered SERVFAIL: it could not get an answer from the zone (a Route 53 Resolver forwarding rule to an unreachable server, DNSSEC failure, a broken delegation)',
+  },
+  DNS_REFUSED: {
+    hop: 'dns',
+    hint: 'the resolver refused the query: it does not serve this name or this client (a resolver without the zone and without recursion, an ACL); use the VPC resolver (the VPC CIDR base + 2) or a Route 53 Resolver endpoint',
+  },
   VPCE_NOT_AVAILABLE: {
     hop: 'vpce',
     hint: 'the VPC endpoint is not available: accept the connection on the endpoint service (producer) or recreate a failed endpoint',
@@ -36,6 +46,14 @@ const probeOnly = {
   CRL_INVALID: {
     hop: 'revocation',
     hint: 'the CRL does not parse or its signature does not verify against its issuer: re-export it from the issuing CA',
+  },
+  CRL_UNVERIFIED: {
+    hop: 'revocation',
+    hint: "the CRL's signature could not be checked: no CA of its issuer's name is known to this run; give --trust-store (or --trust-store-arn), or credentials whose chain holds the issuing CA",
+  },
+  CRL_INCOMPLETE: {
+    hop: 'revocation',
+    hint: 'a delta CRL was given without the full CRL it updates: give the full (base) CRL too, and import full CRLs into the ALB trust store',
   },
   CRL_STALE: {
     hop: 'revocation',
@@ -84,6 +102,7 @@ const sharedWithSdk = [
   'DNS_PUBLIC_ADDRESS',
   'TCP_REFUSED',
   'TCP_TIMEOUT',
+  'TCP_NO_ROUTE',
   'TLS_SERVER_UNTRUSTED',
   'TLS_HOSTNAME_MISMATCH',
   'TLS_SERVER_EXPIRED',

@@ -110,7 +110,14 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
   if (code === 'ECONNREFUSED') {
     return new ConnectionError('TCP_REFUSED', `${where}${hostPort} refused the TCP connection`, opts());
   }
-  if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+    return new ConnectionError(
+      'TCP_NO_ROUTE',
+      `${where}no route from this host to ${hostPort} (${code})`,
+      opts(),
+    );
+  }
+  if (code === 'ETIMEDOUT') {
     return new ConnectionError('TCP_TIMEOUT', `${where}no TCP answer from ${hostPort} (${code})`, opts());
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {

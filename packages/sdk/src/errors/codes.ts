@@ -113,6 +113,10 @@ const table = {
     hop: 'tcp',
     hint: "no answer on TCP: check the VPC endpoint's security group admits 443 from this host and the endpoint is available",
   },
+  TCP_NO_ROUTE: {
+    hop: 'tcp',
+    hint: "this host has no route to that address (e.g. an IPv6 address while IPv6 is not enabled in this host's subnet, or a missing route table entry): check the subnet's IPv6 CIDR and route table, or use the endpoint's IPv4 addresses",
+  },
   TLS_SERVER_UNTRUSTED: {
     hop: 'tls-server',
     hint: "the server certificate does not chain to a trusted CA: pass the producer's CA (ca option / --ca)",
