@@ -16,11 +16,19 @@ export function regionalEndpointDnsName(endpoint: ec2.InterfaceVpcEndpoint): str
  */
 export function zonalEndpointDnsName(endpoint: ec2.InterfaceVpcEndpoint, availabilityZone: string): string {
   const labels = Fn.split('.', regionalEndpointDnsName(endpoint));
-  return Fn.join('.', [
-    Fn.join('-', [Fn.select(0, labels), availabilityZone]),
-    Fn.select(1, labels), // vpce-svc-<id>
-    Fn.select(2, labels), // the service's region
-    Fn.select(3, labels), // vpce
+  const label = (i: number) => Fn.select(i, labels);
+  // <first label>-<az>.vpce-svc-<id>.<service region>.vpce.<partition's URL suffix>
+  return Fn.join('', [
+    label(0),
+    '-',
+    availabilityZone,
+    '.',
+    label(1),
+    '.',
+    label(2),
+    '.',
+    label(3),
+    '.',
     Aws.URL_SUFFIX,
   ]);
 }

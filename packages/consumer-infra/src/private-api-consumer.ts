@@ -1,6 +1,6 @@
 import { CfnOutput, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
@@ -185,7 +185,7 @@ export class PrivateApiConsumer extends Construct {
     } else {
       this.encryptionKey = kms.Key.fromKeyArn(this, 'SecretKey', spec.encryptionKeyArn);
       this.encryptionKeyArn = spec.encryptionKeyArn;
-      // With its key, grantRead() also grants kms:Decrypt (via Secrets Manager) on the customer-managed key.
+      // Imported with its key, so `secret.encryptionKey` names the key for whoever grants on it later.
       this.secret = secretsmanager.Secret.fromSecretAttributes(this, 'ClientIdentity', {
         secretCompleteArn: spec.secretArn,
         encryptionKey: this.encryptionKey,
@@ -193,6 +193,19 @@ export class PrivateApiConsumer extends Construct {
     }
     for (const role of props.consumerRoles ?? []) {
       this.secret.grantRead(role);
+      if (spec.kind === 'import') {
+        // grantRead() hands an imported key's decrypt grant to a key policy it cannot change, and
+        // drops it: the role's own policy has to carry it.
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [spec.encryptionKeyArn],
+            conditions: {
+              StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
+            },
+          }),
+        );
+      }
     }
 
     if (props.outputs ?? true) {
