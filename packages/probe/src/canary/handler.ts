@@ -18,6 +18,7 @@ export interface CanaryEvent {
   readonly expectStatus?: number;
   readonly ca?: string;
   readonly connectTo?: string;
+  readonly resolver?: string;
   readonly trustStoreArn?: string;
   readonly timeoutMs?: number;
   readonly responseTimeoutMs?: number;
@@ -58,6 +59,7 @@ export function canaryOptions(event: CanaryEvent, env: NodeJS.ProcessEnv): Probe
     .filter((c) => c !== '');
   const ca = event.ca ?? env[CANARY_ENV.ca];
   const connectTo = event.connectTo ?? env[CANARY_ENV.connectTo];
+  const resolver = event.resolver ?? env[CANARY_ENV.resolver];
   const trustStoreArn = event.trustStoreArn ?? env[CANARY_ENV.trustStoreArn];
   const expectStatus = positiveNumber(
     CANARY_ENV.expectStatus,
@@ -83,6 +85,7 @@ export function canaryOptions(event: CanaryEvent, env: NodeJS.ProcessEnv): Probe
     ...(crls.length === 0 ? {} : { crls }),
     ...(ca === undefined || ca === '' ? {} : ca.includes('-----BEGIN') ? { caPem: ca } : { caFiles: [ca] }),
     ...(connectTo === undefined || connectTo === '' ? {} : { connectTo }),
+    ...(resolver === undefined || resolver === '' ? {} : { resolver }),
     ...(trustStoreArn === undefined || trustStoreArn === '' ? {} : { trustStoreArn }),
     ...(expectStatus === undefined ? {} : { expectStatus }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
