@@ -594,6 +594,27 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'a name that does not resolve here, with --connect-to (a canary without private DNS): a warning, the path passes',
+    args: () => [
+      `https://nowhere.example.com:${env.gw.verify.port}/widgets`,
+      '--resolver',
+      env.dns.address,
+      '--servername',
+      'api.example.com',
+      '--connect-to',
+      `127.0.0.1:${env.gw.verify.port}`,
+      '--ca',
+      env.files.ca,
+      ...creds(env.ids.valid),
+    ],
+    exit: 0,
+    passing: ['tcp.connect', 'tls.server', 'tls.no-client-cert', 'tls.client-cert', 'http.response'],
+    extra: (result) => {
+      expect(check(result, 'dns.resolve')).toMatchObject({ status: 'warn', code: 'DNS_NXDOMAIN' });
+      expect(check(result, 'dns.resolve').summary).toContain('--connect-to dials 127.0.0.1');
+    },
+  },
+  {
     name: 'public address accepted with --allow-public',
     args: () => [
       `https://api.example.com:${env.gw.verify.port}/widgets`,

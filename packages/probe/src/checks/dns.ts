@@ -1,8 +1,8 @@
 import type { ProbeContext } from '../context.ts';
 import { isProbeError } from '../errors.ts';
-import { canonicalAddress } from '../net/address.ts';
+import { canonicalAddress, formatHostPort } from '../net/address.ts';
 import { type FailedQuery, type ResolvedAddress, resolveHost } from '../net/resolve.ts';
-import { type Check, fail, pass } from './check.ts';
+import { type Check, fail, pass, warn } from './check.ts';
 import { describeEndpoint, eniAddressesOf } from './vpce.ts';
 
 /**
@@ -74,8 +74,18 @@ export const dnsCheck: Check = {
           : ` (side ${failedQueries.length === 1 ? 'query' : 'queries'} ${failedQueries.map(describeQuery).join(', ')})`;
       return pass(`${context.target.host} → ${list}${side}`, details);
     } catch (error) {
-      if (isProbeError(error)) return fail(error.code, error.message, { ...error.details });
-      throw error;
+      if (!isProbeError(error)) throw error;
+      const connectTo = context.connectTo;
+      // With --connect-to (a canary dialling its AZ's zonal endpoint name, say) nothing dials the
+      // URL's host: its resolution is worth knowing, not a broken hop.
+      if (connectTo !== undefined) {
+        return warn(
+          error.code,
+          `${error.message}; not needed for this run: --connect-to dials ${formatHostPort(connectTo.address, connectTo.port)} (SNI and Host stay ${context.target.host})`,
+          { ...error.details, connectTo },
+        );
+      }
+      return fail(error.code, error.message, { ...error.details });
     }
   },
 };
