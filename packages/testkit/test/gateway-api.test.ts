@@ -110,7 +110,7 @@ describe('built-in API (API Gateway private REST API)', () => {
     }
   });
 
-  test("missingRoute 'forbidden': the newer 403 ForbiddenException shape; update() switches it", async () => {
+  test("missingRoute 'forbidden': the newer 403 ForbiddenException type, same body; update() switches it", async () => {
     const pki = await testPki();
     const gateway = await gatewayFor(pki, { apiGateway: { missingRoute: 'forbidden' } });
     for (const [method, path] of [
@@ -120,7 +120,7 @@ describe('built-in API (API Gateway private REST API)', () => {
       const answer = await call(gateway, pki, method, path);
       expect(answer.status).toBe(403);
       expect(answer.headers['x-amzn-errortype']).toBe('ForbiddenException');
-      expect(JSON.parse(answer.body)).toEqual({ message: 'Forbidden' });
+      expect(JSON.parse(answer.body)).toEqual({ message: 'Missing Authentication Token' });
       expect(answer.headers['x-amzn-requestid']).toBeTypeOf('string');
     }
     expect((await call(gateway, pki, 'GET', '/widgets')).status).toBe(200);

@@ -171,7 +171,10 @@ describe('mtls-emulator command', () => {
       start(['--endpoint-policy-deny', 'InvalidSignatureException', '--blinding', '100-200']),
       start(['--domain-name', 'api.example.com']),
     ]);
-    expect(await forbidden.fetch('/nope')).toEqual({ status: 403, body: '{"message":"Forbidden"}' });
+    expect(await forbidden.fetch('/nope')).toEqual({
+      status: 403,
+      body: '{"message":"Missing Authentication Token"}',
+    });
     expect(await denied.fetch('/widgets')).toEqual({
       status: 403,
       body: '{"Message":"User is not authorized to access this resource with an explicit deny"}',

@@ -20,6 +20,7 @@ export interface CanaryEvent {
   readonly connectTo?: string;
   readonly trustStoreArn?: string;
   readonly timeoutMs?: number;
+  readonly responseTimeoutMs?: number;
 }
 
 /** The JSON result of the run, plus why it could not run when an input was unreadable. */
@@ -63,6 +64,10 @@ export function canaryOptions(event: CanaryEvent, env: NodeJS.ProcessEnv): Probe
     event.expectStatus ?? env[CANARY_ENV.expectStatus],
   );
   const timeoutMs = positiveNumber(CANARY_ENV.timeoutMs, event.timeoutMs ?? env[CANARY_ENV.timeoutMs]);
+  const responseTimeoutMs = positiveNumber(
+    CANARY_ENV.responseTimeoutMs,
+    event.responseTimeoutMs ?? env[CANARY_ENV.responseTimeoutMs],
+  );
   const secretsEndpoint = env[CANARY_ENV.secretsEndpoint];
   return {
     url,
@@ -81,6 +86,7 @@ export function canaryOptions(event: CanaryEvent, env: NodeJS.ProcessEnv): Probe
     ...(trustStoreArn === undefined || trustStoreArn === '' ? {} : { trustStoreArn }),
     ...(expectStatus === undefined ? {} : { expectStatus }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(responseTimeoutMs === undefined ? {} : { responseTimeoutMs }),
     // Inside a VPC the endpoint interface addresses are private; a canary has no reason to accept public ones.
     allowPublic: false,
   };

@@ -73,18 +73,12 @@ export function accessDeniedAnswer(request: ApiRequest, requestIdPrefix?: string
   );
 }
 
-function missingAuthenticationToken(ids: Record<string, string>): ApiAnswer {
-  return json(
-    403,
-    { message: 'Missing Authentication Token' },
-    {
-      ...ids,
-      'x-amzn-ErrorType': 'MissingAuthenticationTokenException',
-    },
-  );
+/** An unknown resource: the long-standing error type, or the newer ForbiddenException with the same body. */
+function missingAuthenticationToken(ids: Record<string, string>, errorType: string): ApiAnswer {
+  return json(403, { message: 'Missing Authentication Token' }, { ...ids, 'x-amzn-ErrorType': errorType });
 }
 
-/** The newer 403 for an unknown resource, a wrong Host, or a WAF block. */
+/** The 403 for a wrong Host (the endpoint routes to no API) or a WAF block. */
 function forbidden(ids: Record<string, string>): ApiAnswer {
   return json(403, { message: 'Forbidden' }, { ...ids, 'x-amzn-ErrorType': 'ForbiddenException' });
 }
@@ -169,7 +163,10 @@ export function builtInApiAnswer(
 ): ApiAnswer {
   const ids = apiGatewayIds(requestIdPrefix);
   const noRoute = (): ApiAnswer =>
-    missingRoute === 'forbidden' ? forbidden(ids) : missingAuthenticationToken(ids);
+    missingAuthenticationToken(
+      ids,
+      missingRoute === 'forbidden' ? 'ForbiddenException' : 'MissingAuthenticationTokenException',
+    );
   const url = new URL(request.url, 'https://emulator.invalid');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = request.method.toUpperCase();

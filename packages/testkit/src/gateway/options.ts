@@ -58,7 +58,8 @@ export interface ApiGatewayOptions {
   /**
    * What an unknown resource or method answers: `missing-authentication-token` (403
    * MissingAuthenticationTokenException `{"message":"Missing Authentication Token"}`, the long-standing
-   * shape) or `forbidden` (403 ForbiddenException `{"message":"Forbidden"}`, the newer one).
+   * shape) or `forbidden` (403 ForbiddenException with the same body, the newer one; a wrong Host or a
+   * WAF block answer ForbiddenException `{"message":"Forbidden"}` instead).
    * @default 'missing-authentication-token'
    */
   missingRoute?: 'missing-authentication-token' | 'forbidden';
