@@ -154,69 +154,52 @@ describe('mtls-emulator command', () => {
   });
 
   test('API and refusal flags: --missing-route, --authorizer, --endpoint-policy-deny, --domain-name, --blinding, --alpn', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gateway-bin-'));
-    dirs.push(dir);
     const start = async (args: string[]) => {
-      const { child, firstLine } = startEmulator(['--json', '--out', dir, ...args]);
-      const info = JSON.parse(await firstLine) as {
-        url: string;
-        port: number;
-        files: Record<string, string>;
-      };
+      const { child, firstLine } = startEmulator(['--json', ...args]);
+      const info = JSON.parse(await firstLine) as { url: string; dir: string; files: Record<string, string> };
+      dirs.push(info.dir);
       const [ca, cert, key] = await Promise.all(
         ['ca', 'clientCert', 'clientKey'].map((name) => readFile(info.files[name] as string, 'utf8')),
       );
-      return { child, info, ca: ca as string, cert: cert as string, key: key as string };
+      const fetch = (path: string) => get(`${info.url}${path}`, ca as string, cert as string, key as string);
+      return { child, fetch };
     };
-    const forbidden = await start(['--missing-route', 'forbidden', '--authorizer', 'allow']);
-    const nope = await get(`${forbidden.info.url}/nope`, forbidden.ca, forbidden.cert, forbidden.key);
-    expect(nope).toEqual({ status: 403, body: '{"message":"Missing Authentication Token"}' });
-    forbidden.child.kill('SIGTERM');
-    expect(await exited(forbidden.child)).toBe(0);
-
-    const denied = await start(['--authorizer', 'deny', '--alpn', 'http/1.1']);
-    expect(await get(`${denied.info.url}/widgets`, denied.ca, denied.cert, denied.key)).toEqual({
+    // Four processes, started together: each generates its own PKI.
+    const [forbidden, denied, policy, domain] = await Promise.all([
+      start(['--missing-route', 'forbidden', '--authorizer', 'allow']),
+      start(['--authorizer', 'deny', '--alpn', 'http/1.1']),
+      start(['--endpoint-policy-deny', 'InvalidSignatureException', '--blinding', '100-200']),
+      start(['--domain-name', 'api.example.com']),
+    ]);
+    expect(await forbidden.fetch('/nope')).toEqual({
+      status: 403,
+      body: '{"message":"Missing Authentication Token"}',
+    });
+    expect(await denied.fetch('/widgets')).toEqual({
       status: 403,
       body: '{"Message":"User is not authorized to access this resource with an explicit deny"}',
     });
-    denied.child.kill('SIGTERM');
-    expect(await exited(denied.child)).toBe(0);
-
-    const policy = await start([
-      '--endpoint-policy-deny',
-      'InvalidSignatureException',
-      '--blinding',
-      '100-200',
-    ]);
-    const invalid = await get(`${policy.info.url}/widgets`, policy.ca, policy.cert, policy.key);
+    const invalid = await policy.fetch('/widgets');
     expect(invalid.status).toBe(403);
     expect(invalid.body).toContain('The request signature we calculated does not match');
-    policy.child.kill('SIGTERM');
-    expect(await exited(policy.child)).toBe(0);
+    // The client's Host is 127.0.0.1:PORT, not the API's domain.
+    expect((await domain.fetch('/widgets')).status).toBe(403);
+    for (const { child } of [forbidden, denied, policy, domain]) {
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+    }
+  }, 60_000);
 
-    const domain = await start(['--domain-name', 'api.example.com']);
-    expect((await get(`${domain.info.url}/widgets`, domain.ca, domain.cert, domain.key)).status).toBe(403);
-    domain.child.kill('SIGTERM');
-    expect(await exited(domain.child)).toBe(0);
-  });
-
-  test('a bad --blinding range exits non-zero naming the flag', async () => {
-    const { child } = startEmulator(['--blinding', '500-100']);
+  test.each([
+    [['--mode', 'strict'], /mode/],
+    [['--blinding', '500-100'], /--blinding must be 's2n' or MIN-MAX/],
+  ])('a bad option (%j) exits non-zero with a message naming it', async (args, message) => {
+    const { child } = startEmulator(args);
     let err = '';
     child.stderr?.on('data', (c: Buffer) => {
       err += c.toString();
     });
     expect(await exited(child)).not.toBe(0);
-    expect(err).toMatch(/--blinding must be 's2n' or MIN-MAX/);
-  });
-
-  test('a bad option exits non-zero with a message', async () => {
-    const { child } = startEmulator(['--mode', 'strict']);
-    let err = '';
-    child.stderr?.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    expect(await exited(child)).not.toBe(0);
-    expect(err).toMatch(/mode/);
+    expect(err).toMatch(message);
   });
 });

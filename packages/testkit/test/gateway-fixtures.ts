@@ -133,7 +133,7 @@ export function h2Get(
   pki: TestPki,
   path: string,
   authority?: string,
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const client = pki.clients.valid;
   const session = connectHttp2(gateway.url, {
     ca: pki.root.certPem,
@@ -141,23 +141,27 @@ export function h2Get(
     cert: client.certPem + client.chainPem,
     key: client.keyPem,
   });
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    session.on('error', reject);
-    const stream = session.request({
-      ':method': 'GET',
-      ':path': path,
-      ...(authority === undefined ? {} : { ':authority': authority }),
-    });
-    let status = 0;
-    const chunks: Buffer[] = [];
-    stream.on('response', (headers) => {
-      status = Number(headers[':status']);
-    });
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString() }));
-    stream.on('error', reject);
-    stream.end();
-  }).finally(() => session.close());
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      session.on('error', reject);
+      const stream = session.request({
+        ':method': 'GET',
+        ':path': path,
+        ...(authority === undefined ? {} : { ':authority': authority }),
+      });
+      let status = 0;
+      let seen: Record<string, unknown> = {};
+      const chunks: Buffer[] = [];
+      stream.on('response', (headers) => {
+        status = Number(headers[':status']);
+        seen = headers;
+      });
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => resolve({ status, headers: seen, body: Buffer.concat(chunks).toString() }));
+      stream.on('error', reject);
+      stream.end();
+    },
+  ).finally(() => session.close());
 }
 
 export const clientFlavours = [

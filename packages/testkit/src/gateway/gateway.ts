@@ -53,7 +53,7 @@ export interface Gateway {
   handshakes(): number;
   /** Replaces the trust store; connections whose handshake completes from now on use the new one. */
   setTrustStore(trustStore: TrustStoreInput): void;
-  /** Changes refusal, API, fault and expiry settings for requests and handshakes from now on. */
+  /** Changes refusal, API, fault, expiry and upstream-timeout settings for requests and handshakes from now on. */
   update(update: GatewayUpdate): void;
   /** Stops listening and destroys every open connection, including ones waiting out a refusal delay. */
   close(): Promise<void>;
