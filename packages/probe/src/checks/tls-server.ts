@@ -6,6 +6,7 @@ import type { TlsExchangeResult } from '../net/tls-exchange.ts';
 import { type Check, fail, pass } from './check.ts';
 import { exchangeAll, exchangeFacts } from './exchange-all.ts';
 import { presentableIdentity } from './identity-inspection.ts';
+import { waiveServerTrust } from './server-trust-waiver.ts';
 
 interface ServerVerdict {
   readonly code?: ProbeCode;
@@ -99,7 +100,7 @@ export const tlsServerCheck: Check = {
     };
     const bad = perAddress.find((p) => p.verdict.code !== undefined);
     if (bad?.verdict.code !== undefined) {
-      return fail(bad.verdict.code, bad.verdict.message ?? bad.verdict.code, details);
+      return waiveServerTrust(context, fail(bad.verdict.code, bad.verdict.message ?? bad.verdict.code, details));
     }
     const refusedClient = results.some((r) => r.handshake?.completed === false);
     return pass(
