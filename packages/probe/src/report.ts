@@ -1,5 +1,5 @@
 import type { ProbeError } from './errors.ts';
-import { CHECK_IDS, type ProbeResult } from './result.ts';
+import { CHECK_IDS, type CheckId, type ProbeResult } from './result.ts';
 import { parseTarget } from './run-context.ts';
 
 /** Why a run could not run as asked (the CLI's exit status 2), in the JSON document. */
@@ -19,6 +19,13 @@ export interface CertificateRequestFacts {
   readonly note?: string;
 }
 
+/** The commands that repeat one failing check with curl and openssl (file paths, never key material). */
+export interface Reproduction {
+  readonly check: CheckId;
+  readonly code?: string;
+  readonly commands: readonly string[];
+}
+
 /**
  * The document a CLI run or a canary invocation produces: the engine's result (schemaVersion 1),
  * plus what the run's circumstances add. Every addition is optional, so a ProbeResult is a ProbeReport.
@@ -32,6 +39,8 @@ export type ProbeReport = ProbeResult & {
   readonly deadline?: { readonly maxTimeMs: number; readonly reachedIn: string };
   /** -v: the acceptable CA names of each address's CertificateRequest. */
   readonly certificateRequests?: readonly CertificateRequestFacts[];
+  /** The CLI's reproduce commands for each failing check. */
+  readonly reproduce?: readonly Reproduction[];
 };
 
 /** The document for a run that could not start: every check skipped, the reason beside them. */

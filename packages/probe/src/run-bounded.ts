@@ -4,13 +4,33 @@ import { runChecks } from './engine.ts';
 import { ProbeError } from './errors.ts';
 import { loadInputs } from './inputs/load-inputs.ts';
 import { PROBE_DEFAULTS, type ProbeOptions } from './options.ts';
-import type { ProbeReport } from './report.ts';
+import { readCertificateRequest } from './net/certificate-request.ts';
+import { factsAt } from './render/details.ts';
+import type { CertificateRequestFacts, ProbeReport } from './report.ts';
 import { CHECK_IDS, type CheckResult, verdictOf } from './result.ts';
 import { buildContext } from './run-context.ts';
 
 export interface RunLimits {
   /** Deadline for the whole run, inputs included (`--max-time`); undefined = only the per-step deadlines. */
   readonly maxTimeMs?: number;
+  /** -v: also read each address's CertificateRequest (one more TLS 1.2 handshake per address). */
+  readonly certificateRequests?: boolean;
+}
+
+/** The CertificateRequest of every address TCP reached, read in parallel within the step deadline. */
+async function certificateRequestsOf(context: ProbeContext): Promise<CertificateRequestFacts[]> {
+  const targets = (context.dialTargets ?? []).filter((t) =>
+    factsAt(context.results.get('tcp.connect')?.details.addresses).some(
+      (a) => a.address === t.address && a.port === t.port && a.ok === true,
+    ),
+  );
+  return Promise.all(
+    targets.map(async (t) => ({
+      address: t.address,
+      port: t.port,
+      ...(await readCertificateRequest({ ...t, servername: context.sni, timeoutMs: context.timeoutMs })),
+    })),
+  );
 }
 
 const reached = Symbol('deadline');
@@ -92,7 +112,13 @@ export async function runProbeBounded(options: ProbeOptions, limits: RunLimits =
       );
     }
     const context = buildContext(bounded, inputs);
-    const result = await Promise.race([runChecks(context, startedAt), deadline]);
+    const run = async () => {
+      const result = await runChecks(context, startedAt);
+      return limits.certificateRequests === true
+        ? { ...result, certificateRequests: await certificateRequestsOf(context) }
+        : result;
+    };
+    const result = await Promise.race([run(), deadline]);
     if (result === reached) return partialReport(context, startedAt, start, maxTimeMs ?? 0, insecure);
     return {
       ...result,

@@ -1,15 +1,25 @@
 import { writeFile } from 'node:fs/promises';
-import { runProbe } from '../engine.ts';
+import { isProbeError } from '../errors.ts';
 import { loadInputs } from '../inputs/load-inputs.ts';
 import { renderResult, wantsColor } from '../render/index.ts';
+import { renderReport } from '../render/report.ts';
+import { notRunReport, type ProbeReport } from '../report.ts';
+import { type PassphraseFrom, reproduceCommands } from '../reproduce.ts';
 import { exitStatusOf } from '../result.ts';
+import { runProbeBounded } from '../run-bounded.ts';
 import { describeSummary, runLatency, watchProbe } from '../watch.ts';
 import { type CheckArgs, probeOptionsFromArgs } from './check-options.ts';
-import type { CliIo } from './io.ts';
+import { type CliIo, EXIT_USAGE } from './io.ts';
+import { invokeCanary } from './via-lambda.ts';
+
+function passphraseFrom(args: CheckArgs): PassphraseFrom | undefined {
+  if (args['passphrase-env'] !== undefined) return { env: args['passphrase-env'] };
+  if (args['passphrase-file'] !== undefined) return { file: args['passphrase-file'] };
+  return args.passphrase === undefined ? undefined : 'argument';
+}
 
 /** `mtls-probe check`: returns the exit status (the entry point sets it). */
 export async function checkCommand(args: CheckArgs, io: CliIo): Promise<number> {
-  const options = probeOptionsFromArgs(args);
   const format = args.format ?? 'text';
   const color = args.output === undefined && wantsColor(io.stdout, io.env);
   const strict = args.strict ?? false;
@@ -19,11 +29,34 @@ export async function checkCommand(args: CheckArgs, io: CliIo): Promise<number> 
   };
 
   if (args.watch === undefined) {
-    const result = await runProbe(options);
-    await emit(renderResult(result, format, { color }));
-    return exitStatusOf(result, strict);
+    const startedAt = new Date();
+    let report: ProbeReport;
+    try {
+      const options = probeOptionsFromArgs(args, io.env);
+      report =
+        args['via-lambda'] === undefined
+          ? await runProbeBounded(options, {
+              ...(args['max-time'] === undefined ? {} : { maxTimeMs: args['max-time'] }),
+              certificateRequests: args.verbose === true,
+            })
+          : await invokeCanary(args, options, io.env);
+      const reproduce = reproduceCommands(report, { options, passphraseFrom: passphraseFrom(args) });
+      if (reproduce.length > 0) report = { ...report, reproduce };
+    } catch (error) {
+      // Machine readers get the document on exit 2 too, with why the run could not start.
+      if (format !== 'text' && isProbeError(error)) await emit(renderReport(notRunReport(args.url, error, startedAt), format));
+      throw error;
+    }
+    await emit(renderReport(report, format, { color, verbose: args.verbose === true }));
+    if (report.error !== undefined) {
+      // The canary could not run the check (its own inputs): the same status as a local run.
+      if (format === 'text') io.stderr.write(`mtls-probe: ${report.error.code}: ${report.error.message}\n  hint: ${report.error.hint}\n`);
+      return EXIT_USAGE;
+    }
+    return exitStatusOf(report, strict);
   }
 
+  const options = probeOptionsFromArgs(args, io.env);
   const inputs = await loadInputs(options);
   let worst = 0;
   const outputs: string[] = [];

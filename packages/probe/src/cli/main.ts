@@ -2,11 +2,11 @@ import yargs, { type Argv } from 'yargs';
 import { isProbeError, ProbeError, toProbeError } from '../errors.ts';
 import { CERT_OPTIONS, type CertArgs, certCommand } from './cert-command.ts';
 import { checkCommand } from './check-command.ts';
+import { PROBE_VERSION } from '../version.ts';
 import { CHECK_OPTIONS, type CheckArgs } from './check-options.ts';
-import type { CliIo } from './io.ts';
+import { type CliIo, EXIT_USAGE } from './io.ts';
 
-/** Exit status when the command could not run as asked (contract). */
-export const EXIT_USAGE = 2;
+export { EXIT_USAGE };
 
 function reportError(error: unknown, io: CliIo): number {
   const e = isProbeError(error) ? error : toProbeError(error, 'mtls-probe failed');
@@ -71,7 +71,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .strict()
     .help()
     .alias('help', 'h')
-    .version(false)
+    .version(`mtls-probe ${PROBE_VERSION} (node ${process.versions.node})`)
+    .alias('version', 'V')
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, error) => {

@@ -1,5 +1,6 @@
 import type { CrlInput } from '../context.ts';
 import { pemOrBase64, readOptionFile } from './read-file.ts';
+import { awsRequestHandler } from '../aws-request-handler.ts';
 
 export interface CrlSourceOptions {
   readonly s3Endpoint?: string;
@@ -21,6 +22,7 @@ async function fromS3(location: string, options: CrlSourceOptions): Promise<Uint
   const client = new S3Client({
     region: options.region,
     maxAttempts: 2,
+    ...awsRequestHandler(),
     ...(options.s3Endpoint === undefined ? {} : { endpoint: options.s3Endpoint, forcePathStyle: true }),
   });
   try {

@@ -10,6 +10,7 @@ import type { ProbeCode } from '../codes.ts';
 import { ProbeError, toProbeError } from '../errors.ts';
 import { type CredentialSource, PROBE_DEFAULTS, regionOf } from '../options.ts';
 import { readOptionFile } from './read-file.ts';
+import { awsRequestHandler } from '../aws-request-handler.ts';
 
 // The probe reports a certificate that parses but breaks ALB rules (expired, wrong EKU, key mismatch)
 // as findings, so it reads identities without the SDK's validation; inspectIdentity judges them.
@@ -98,6 +99,7 @@ async function identityFromSecret(
     region: regionOf(source.region),
     ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
     maxAttempts: 2,
+    ...awsRequestHandler(),
   });
   let last: GetSecretValueCommandOutput | undefined;
   const capturing = {
