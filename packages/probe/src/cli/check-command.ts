@@ -1,22 +1,12 @@
 import { writeFile } from 'node:fs/promises';
-import { isProbeError } from '../errors.ts';
 import { loadInputs } from '../inputs/load-inputs.ts';
 import { renderResult, wantsColor } from '../render/index.ts';
 import { renderReport } from '../render/report.ts';
-import { notRunReport, type ProbeReport } from '../report.ts';
-import { type PassphraseFrom, reproduceCommands } from '../reproduce.ts';
 import { exitStatusOf } from '../result.ts';
-import { runProbeBounded } from '../run-bounded.ts';
 import { describeSummary, runLatency, watchProbe } from '../watch.ts';
 import { type CheckArgs, probeOptionsFromArgs } from './check-options.ts';
 import { type CliIo, EXIT_USAGE } from './io.ts';
-import { invokeCanary } from './via-lambda.ts';
-
-function passphraseFrom(args: CheckArgs): PassphraseFrom | undefined {
-  if (args['passphrase-env'] !== undefined) return { env: args['passphrase-env'] };
-  if (args['passphrase-file'] !== undefined) return { file: args['passphrase-file'] };
-  return args.passphrase === undefined ? undefined : 'argument';
-}
+import { runCheckOrReport } from './run-check.ts';
 
 /** `mtls-probe check`: returns the exit status (the entry point sets it). */
 export async function checkCommand(args: CheckArgs, io: CliIo): Promise<number> {
@@ -29,22 +19,10 @@ export async function checkCommand(args: CheckArgs, io: CliIo): Promise<number> 
   };
 
   if (args.watch === undefined) {
-    const startedAt = new Date();
-    let report: ProbeReport;
-    try {
-      const options = probeOptionsFromArgs(args, io.env);
-      report =
-        args['via-lambda'] === undefined
-          ? await runProbeBounded(options, {
-              ...(args['max-time'] === undefined ? {} : { maxTimeMs: args['max-time'] }),
-              certificateRequests: args.verbose === true,
-            })
-          : await invokeCanary(args, options, io.env);
-      const reproduce = reproduceCommands(report, { options, passphraseFrom: passphraseFrom(args) });
-      if (reproduce.length > 0) report = { ...report, reproduce };
-    } catch (error) {
+    const { report, error } = await runCheckOrReport(args, io.env);
+    if (error !== undefined) {
       // Machine readers get the document on exit 2 too, with why the run could not start.
-      if (format !== 'text' && isProbeError(error)) await emit(renderReport(notRunReport(args.url, error, startedAt), format));
+      if (format !== 'text') await emit(renderReport(report, format));
       throw error;
     }
     await emit(renderReport(report, format, { color, verbose: args.verbose === true }));

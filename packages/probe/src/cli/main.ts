@@ -5,6 +5,7 @@ import { checkCommand } from './check-command.ts';
 import { PROBE_VERSION } from '../version.ts';
 import { CHECK_OPTIONS, type CheckArgs } from './check-options.ts';
 import { type CliIo, EXIT_USAGE } from './io.ts';
+import { SERVE_OPTIONS, type ServeArgs, serveCommand } from './serve-command.ts';
 
 export { EXIT_USAGE };
 
@@ -66,8 +67,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           .options(CERT_OPTIONS),
       (args) => run(() => certCommand(args as unknown as CertArgs, io)),
     )
+    .command(
+      'serve',
+      'a Prometheus exporter like blackbox_exporter: GET /probe?target=URL&module=NAME runs a check, /metrics describes the exporter',
+      (y) =>
+        y
+          .options(SERVE_OPTIONS)
+          .example('$0 serve --listen 0.0.0.0:9115 --config exporter.json', 'serve the modules of exporter.json'),
+      (args) => run(() => serveCommand(args as unknown as ServeArgs, io)),
+    )
     .completion('completion', 'print a bash/zsh completion script (source it from your shell profile)')
-    .demandCommand(1, 'name a command: check, cert or completion')
+    .demandCommand(1, 'name a command: check, cert, serve or completion')
     .strict()
     .help()
     .alias('help', 'h')

@@ -105,7 +105,7 @@ export function prometheusFamilies(report: ProbeReport): Family[] {
       type: 'gauge',
       samples: Object.entries(phases ?? {})
         .filter((e): e is [string, number] => typeof e[1] === 'number')
-        .map(([phase, value]) => ({ labels: { phase }, value: value / 1000 })),
+        .map(([phase, value]) => ({ labels: { phase }, value: Number((value / 1000).toFixed(6)) })),
     },
     {
       name: 'probe_insecure',
