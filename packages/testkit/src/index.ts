@@ -22,6 +22,14 @@ export {
 } from './aws/http-endpoint.ts';
 export type { LambdaSecretsExtensionOptions, LocalLambdaSecretsExtension } from './aws/lambda-extension.ts';
 export { startLambdaSecretsExtension } from './aws/lambda-extension.ts';
+export type {
+  LambdaInvocation,
+  LocalFunction,
+  LocalLambda,
+  LocalLambdaContext,
+  LocalLambdaHandler,
+} from './aws/lambda.ts';
+export { startLambda } from './aws/lambda.ts';
 export type { LocalS3 } from './aws/s3.ts';
 export { startS3 } from './aws/s3.ts';
 export type {
