@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createTestPki,
@@ -77,6 +78,8 @@ function reproduceLines(stdout: string, check: string): string[] {
 
 describe.concurrent('mtls-probe operator habits, end to end against the gateway', { timeout: 90_000 }, () => {
   test('--version prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(PROBE_VERSION).toBe(pkg.version);
     const run = await runCli(['--version']);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`mtls-probe ${PROBE_VERSION}`);
