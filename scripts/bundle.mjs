@@ -4,7 +4,16 @@
 // `npm run bundle -- --sea` also writes dist/mtls-probe, a single executable for this platform
 // (Node's single-executable applications: this Node binary with the bundle injected by postject).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +52,9 @@ try {
       sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
       machoSegmentName: 'NODE_SEA',
     });
-    console.log(`wrote ${exe} (${kib(exe)}, node ${process.versions.node} ${process.platform}-${process.arch}): ./mtls-probe check <url> …`);
+    console.log(
+      `wrote ${exe} (${kib(exe)}, node ${process.versions.node} ${process.platform}-${process.arch}): ./mtls-probe check <url> …`,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

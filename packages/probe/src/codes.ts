@@ -51,7 +51,7 @@ const probeOnly = {
   },
   CANARY_INVOKE_FAILED: {
     hop: 'config',
-    hint: 'the canary function could not be invoked or failed: check the --via-lambda name, the region, lambda:InvokeFunction permission and the function\'s logs',
+    hint: "the canary function could not be invoked or failed: check the --via-lambda name, the region, lambda:InvokeFunction permission and the function's logs",
   },
   TRUST_STORE_UNAVAILABLE: {
     hop: 'trust-store',

@@ -1,11 +1,12 @@
 import { isIP } from 'node:net';
 import { formatHostPort } from './net/address.ts';
 import type { ProbeOptions } from './options.ts';
-import { byAddress, checkOf, type Facts, factsAt } from './render/details.ts';
+import { byAddress, checkOf, type Facts } from './render/details.ts';
 import type { ProbeReport, Reproduction } from './report.ts';
 import type { CheckId, CheckResult } from './result.ts';
 
 export type { Reproduction } from './report.ts';
+
 import { parseHeaderLine } from './run-context.ts';
 
 /** How the passphrase was given, so a command can point at it without printing it. */
@@ -16,7 +17,6 @@ export interface ReproduceValues {
   readonly options: ProbeOptions;
   readonly passphraseFrom?: PassphraseFrom | undefined;
 }
-
 
 // Words starting with $ are the shell's to expand (a passphrase variable), so they go in double quotes.
 const quote = (word: string) =>
@@ -35,7 +35,8 @@ interface Identity {
 
 function passphraseWords(from: PassphraseFrom | undefined): { curl: string[]; openssl: string[] } {
   if (from === undefined) return { curl: [], openssl: [] };
-  if (from === 'argument') return { curl: ['--pass', '$MTLS_PASSPHRASE'], openssl: ['-pass', 'env:MTLS_PASSPHRASE'] };
+  if (from === 'argument')
+    return { curl: ['--pass', '$MTLS_PASSPHRASE'], openssl: ['-pass', 'env:MTLS_PASSPHRASE'] };
   if ('env' in from) return { curl: ['--pass', `$${from.env}`], openssl: ['-pass', `env:${from.env}`] };
   return { curl: ['--pass', `$(head -n1 ${from.file})`], openssl: ['-pass', `file:${from.file}`] };
 }
@@ -45,7 +46,8 @@ function identityFor(check: CheckId, values: ReproduceValues): Identity {
   if (check === 'tls.no-client-cert') return { curl: [], openssl: [] };
   const { options } = values;
   if (check === 'revocation.enforced') {
-    if (options.revokedCertFile === undefined || options.revokedKeyFile === undefined) return { curl: [], openssl: [] };
+    if (options.revokedCertFile === undefined || options.revokedKeyFile === undefined)
+      return { curl: [], openssl: [] };
     return {
       curl: ['--cert', options.revokedCertFile, '--key', options.revokedKeyFile],
       openssl: ['-cert', options.revokedCertFile, '-key', options.revokedKeyFile],
@@ -80,7 +82,14 @@ function identityFor(check: CheckId, values: ReproduceValues): Identity {
 function dialOf(check: CheckResult, report: ProbeReport): { address: string; port: number } {
   const own = [...byAddress(check).values()];
   const dialled = own.length > 0 ? own : [...byAddress(checkOf(report, 'tcp.connect')).values()];
-  const bad = dialled.find((a: Facts) => a.failure !== undefined || a.ok === false || a.accepted === false || a.code !== undefined || a.refused === false);
+  const bad = dialled.find(
+    (a: Facts) =>
+      a.failure !== undefined ||
+      a.ok === false ||
+      a.accepted === false ||
+      a.code !== undefined ||
+      a.refused === false,
+  );
   const pick = bad ?? dialled[0];
   if (pick !== undefined && typeof pick.address === 'string' && typeof pick.port === 'number') {
     return { address: pick.address, port: pick.port };
@@ -88,15 +97,32 @@ function dialOf(check: CheckResult, report: ProbeReport): { address: string; por
   return { address: report.target.host, port: report.target.port };
 }
 
-function curlCommand(check: CheckResult, report: ProbeReport, values: ReproduceValues, identity: Identity): string {
+function curlCommand(
+  check: CheckResult,
+  report: ProbeReport,
+  values: ReproduceValues,
+  identity: Identity,
+): string {
   const { options } = values;
   const { target } = report;
   const dial = dialOf(check, report);
   // curl takes SNI and Host from the URL, so the URL carries the servername and --connect-to pins the address.
   const url = new URL(target.url);
   if (target.servername !== target.host && isIP(target.servername) === 0) url.hostname = target.servername;
-  const urlHost = url.hostname.startsWith('[') ? url.hostname : isIP(url.hostname) === 6 ? `[${url.hostname}]` : url.hostname;
-  const words = ['curl', '--silent', '--show-error', '--output', '/dev/null', '--write-out', '%{http_code}\\n'];
+  const urlHost = url.hostname.startsWith('[')
+    ? url.hostname
+    : isIP(url.hostname) === 6
+      ? `[${url.hostname}]`
+      : url.hostname;
+  const words = [
+    'curl',
+    '--silent',
+    '--show-error',
+    '--output',
+    '/dev/null',
+    '--write-out',
+    '%{http_code}\\n',
+  ];
   if (options.insecure === true) words.push('--insecure');
   for (const ca of options.caFiles ?? []) words.push('--cacert', ca);
   words.push(...identity.curl);
@@ -112,7 +138,12 @@ function curlCommand(check: CheckResult, report: ProbeReport, values: ReproduceV
   return line(words);
 }
 
-function opensslCommand(check: CheckResult, report: ProbeReport, values: ReproduceValues, identity: Identity): string {
+function opensslCommand(
+  check: CheckResult,
+  report: ProbeReport,
+  values: ReproduceValues,
+  identity: Identity,
+): string {
   const { options } = values;
   const { target } = report;
   const dial = dialOf(check, report);
@@ -142,7 +173,19 @@ function offlineCommands(check: CheckResult, values: ReproduceValues): string[] 
   switch (check.id) {
     case 'client-cert.inspect':
       return [
-        line(['openssl', 'x509', '-in', cert, '-noout', '-subject', '-issuer', '-serial', '-dates', '-ext', 'keyUsage,extendedKeyUsage']),
+        line([
+          'openssl',
+          'x509',
+          '-in',
+          cert,
+          '-noout',
+          '-subject',
+          '-issuer',
+          '-serial',
+          '-dates',
+          '-ext',
+          'keyUsage,extendedKeyUsage',
+        ]),
         ...(options.trustStoreFile === undefined
           ? []
           : [line(['openssl', 'verify', '-CAfile', options.trustStoreFile, '-untrusted', cert, cert])]),
@@ -150,13 +193,22 @@ function offlineCommands(check: CheckResult, values: ReproduceValues): string[] 
     case 'revocation.crl': {
       const files = (options.crls ?? []).filter((c) => !/^(s3|https?):\/\//.test(c));
       return [
-        ...files.map((c) => line(['openssl', 'crl', '-in', c, '-noout', '-issuer', '-lastupdate', '-nextupdate'])),
+        ...files.map((c) =>
+          line(['openssl', 'crl', '-in', c, '-noout', '-issuer', '-lastupdate', '-nextupdate']),
+        ),
         ...(options.trustStoreFile === undefined || files.length === 0
           ? []
           : [
               line([
-                'openssl', 'verify', '-crl_check', '-CAfile', options.trustStoreFile,
-                ...files.flatMap((c) => ['-CRLfile', c]), '-untrusted', cert, cert,
+                'openssl',
+                'verify',
+                '-crl_check',
+                '-CAfile',
+                options.trustStoreFile,
+                ...files.flatMap((c) => ['-CRLfile', c]),
+                '-untrusted',
+                cert,
+                cert,
               ]),
             ]),
       ];
@@ -182,16 +234,24 @@ export function reproduceCommands(report: ProbeReport, values: ReproduceValues):
     .map((check) => {
       const offline = offlineCommands(check, values);
       const identity = identityFor(check.id, values);
-      const commands =
-        offline ??
-        [
-          ...(check.id === 'dns.resolve'
-            ? [line(['dig', '+noall', '+answer', report.target.host, ...(values.options.resolver === undefined ? [] : [`@${values.options.resolver.replace(/:\d+$/, '')}`])])]
-            : []),
-          ...(identity.note === undefined ? [] : [identity.note]),
-          curlCommand(check, report, values, identity),
-          opensslCommand(check, report, values, identity),
-        ];
+      const commands = offline ?? [
+        ...(check.id === 'dns.resolve'
+          ? [
+              line([
+                'dig',
+                '+noall',
+                '+answer',
+                report.target.host,
+                ...(values.options.resolver === undefined
+                  ? []
+                  : [`@${values.options.resolver.replace(/:\d+$/, '')}`]),
+              ]),
+            ]
+          : []),
+        ...(identity.note === undefined ? [] : [identity.note]),
+        curlCommand(check, report, values, identity),
+        opensslCommand(check, report, values, identity),
+      ];
       return { check: check.id, ...(check.code === undefined ? {} : { code: check.code }), commands };
     })
     .filter((r) => r.commands.length > 0);

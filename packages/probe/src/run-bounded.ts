@@ -3,8 +3,8 @@ import type { ProbeContext } from './context.ts';
 import { runChecks } from './engine.ts';
 import { ProbeError } from './errors.ts';
 import { loadInputs } from './inputs/load-inputs.ts';
-import { PROBE_DEFAULTS, type ProbeOptions } from './options.ts';
 import { readCertificateRequest } from './net/certificate-request.ts';
+import { PROBE_DEFAULTS, type ProbeOptions } from './options.ts';
 import { factsAt } from './render/details.ts';
 import type { CertificateRequestFacts, ProbeReport } from './report.ts';
 import { CHECK_IDS, type CheckResult, verdictOf } from './result.ts';
@@ -61,7 +61,13 @@ function partialReport(
         details: { maxTimeMs },
       };
     }
-    return { id, status: 'skip', durationMs: 0, summary: `not run: --max-time ${maxTimeMs} ms reached`, details: {} };
+    return {
+      id,
+      status: 'skip',
+      durationMs: 0,
+      summary: `not run: --max-time ${maxTimeMs} ms reached`,
+      details: {},
+    };
   });
   return {
     schemaVersion: 1,
@@ -90,9 +96,15 @@ export async function runProbeBounded(options: ProbeOptions, limits: RunLimits =
   const start = performance.now();
   const { maxTimeMs } = limits;
   if (maxTimeMs !== undefined && (!Number.isFinite(maxTimeMs) || maxTimeMs <= 0)) {
-    throw new ProbeError('CONFIG_INVALID', `--max-time: must be a positive number of milliseconds (got ${maxTimeMs})`);
+    throw new ProbeError(
+      'CONFIG_INVALID',
+      `--max-time: must be a positive number of milliseconds (got ${maxTimeMs})`,
+    );
   }
-  const stepMs = Math.min(options.timeoutMs ?? PROBE_DEFAULTS.timeoutMs, maxTimeMs ?? Number.POSITIVE_INFINITY);
+  const stepMs = Math.min(
+    options.timeoutMs ?? PROBE_DEFAULTS.timeoutMs,
+    maxTimeMs ?? Number.POSITIVE_INFINITY,
+  );
   const bounded: ProbeOptions = { ...options, timeoutMs: stepMs };
   const insecure = options.insecure === true;
   // Validate the options before reading any secret or file: a typo should not cost an AWS call.

@@ -28,7 +28,11 @@ beforeAll(async () => {
   copyFileSync(join(out, 'mtls-probe'), join(empty, 'mtls-probe'));
   pki = await createTestPki();
   files = writePki(pki);
-  gateway = await startGateway({ mode: 'verify', server: pki.server, trustStore: { caPem: pki.trustStorePem } });
+  gateway = await startGateway({
+    mode: 'verify',
+    server: pki.server,
+    trustStore: { caPem: pki.trustStorePem },
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -38,24 +42,43 @@ afterAll(async () => {
 });
 
 /** Runs a command in the empty folder with nothing but PATH: no node_modules, no NODE_PATH, no repo. */
-function runIn(command: string, args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+function runIn(
+  command: string,
+  args: readonly string[],
+): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       command,
       args,
       { cwd: empty, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', HOME: empty }, timeout: 60_000 },
       (error, stdout, stderr) =>
-        resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+        resolve({
+          status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
+          stdout,
+          stderr,
+        }),
     );
   });
 }
 
 const check = (...extra: string[]) => {
   const valid = files.identity('valid', pki.clients.valid);
-  return ['check', `https://127.0.0.1:${gateway.port}/widgets`, '--ca', files.ca, '--cert', valid.cert, '--key', valid.key, ...extra];
+  return [
+    'check',
+    `https://127.0.0.1:${gateway.port}/widgets`,
+    '--ca',
+    files.ca,
+    '--cert',
+    valid.cert,
+    '--key',
+    valid.key,
+    ...extra,
+  ];
 };
 
-describe('the one-file bundle and the single executable, run from an empty folder', { timeout: 90_000 }, () => {
+describe('the one-file bundle and the single executable, run from an empty folder', {
+  timeout: 90_000,
+}, () => {
   test('the folder holds only the two files: nothing to resolve modules from', () => {
     expect(readdirSync(empty).sort()).toEqual(['mtls-probe', 'mtls-probe.mjs']);
   });
@@ -68,10 +91,22 @@ describe('the one-file bundle and the single executable, run from an empty folde
     expect(good.stderr).toBe('');
     const expired = files.identity('expired', pki.clients.expired);
     const bad = await runIn(process.execPath, [
-      'mtls-probe.mjs', 'check', `https://127.0.0.1:${gateway.port}/widgets`, '--ca', files.ca, '--cert', expired.cert, '--key', expired.key, '--format', 'json',
+      'mtls-probe.mjs',
+      'check',
+      `https://127.0.0.1:${gateway.port}/widgets`,
+      '--ca',
+      files.ca,
+      '--cert',
+      expired.cert,
+      '--key',
+      expired.key,
+      '--format',
+      'json',
     ]);
     expect(bad.status).toBe(1);
-    expect(JSON.parse(bad.stdout).checks.find((c: { id: string }) => c.id === 'client-cert.inspect').code).toBe('CLIENT_CERT_EXPIRED');
+    expect(
+      JSON.parse(bad.stdout).checks.find((c: { id: string }) => c.id === 'client-cert.inspect').code,
+    ).toBe('CLIENT_CERT_EXPIRED');
     assertNoKeyMaterial(good.stdout + bad.stdout, files.secrets);
   });
 
@@ -88,8 +123,16 @@ describe('the one-file bundle and the single executable, run from an empty folde
 
   test('./mtls-probe, the single executable, runs the same check without any Node on PATH', async () => {
     const run = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(join(empty, 'mtls-probe'), check('--format', 'json'), { cwd: empty, env: { PATH: '/nonexistent', HOME: empty }, timeout: 60_000 }, (error, stdout, stderr) =>
-        resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+      execFile(
+        join(empty, 'mtls-probe'),
+        check('--format', 'json'),
+        { cwd: empty, env: { PATH: '/nonexistent', HOME: empty }, timeout: 60_000 },
+        (error, stdout, stderr) =>
+          resolve({
+            status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
+            stdout,
+            stderr,
+          }),
       );
     });
     expect(run.status, run.stderr).toBe(0);

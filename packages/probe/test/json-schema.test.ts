@@ -17,7 +17,11 @@ let gateway: Gateway;
 beforeAll(async () => {
   [pki] = await Promise.all([createTestPki(), ensureBuilt()]);
   files = writePki(pki);
-  gateway = await startGateway({ mode: 'verify', server: pki.server, trustStore: { caPem: pki.trustStorePem } });
+  gateway = await startGateway({
+    mode: 'verify',
+    server: pki.server,
+    trustStore: { caPem: pki.trustStorePem },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -32,7 +36,9 @@ function expectValid(stdout: string) {
   return document as Record<string, unknown>;
 }
 
-describe('docs/probe-result.schema.json describes the real --format json document', { timeout: 90_000 }, () => {
+describe('docs/probe-result.schema.json describes the real --format json document', {
+  timeout: 90_000,
+}, () => {
   test("its enums are the probe's check ids and codes", () => {
     expect(schema.$defs.checkId.enum).toEqual([...CHECK_IDS]);
     expect([...schema.$defs.code.enum].sort()).toEqual(Object.keys(PROBE_CODES).sort());
@@ -50,7 +56,12 @@ describe('docs/probe-result.schema.json describes the real --format json documen
     expect(validator.safeParse(ok).success).toBe(true);
     expect(validator.safeParse({ ...ok, verdict: 'maybe' }).success).toBe(false);
     expect(validator.safeParse({ ...ok, renamed: true }).success).toBe(false);
-    expect(validator.safeParse({ ...ok, checks: [{ id: 'tls.nope', status: 'pass', durationMs: 0, summary: '', details: {} }] }).success).toBe(false);
+    expect(
+      validator.safeParse({
+        ...ok,
+        checks: [{ id: 'tls.nope', status: 'pass', durationMs: 0, summary: '', details: {} }],
+      }).success,
+    ).toBe(false);
   });
 
   test('a passing run, a failing run with -v and reproduce commands, --insecure, and exit 2 all validate', async () => {
@@ -60,14 +71,46 @@ describe('docs/probe-result.schema.json describes the real --format json documen
     const url = `https://127.0.0.1:${gateway.port}/widgets`;
     const runs = await Promise.all([
       runCli(['check', url, '--ca', files.ca, '--cert', valid.cert, '--key', valid.key, '--format', 'json']),
-      runCli(['check', url, '--ca', files.ca, '--cert', revoked.cert, '--key', revoked.key, '--trust-store', files.trustStore, '--crl', files.crl, '-v', '--format', 'json']),
-      runCli(['check', url, '--ca', foreign, '--cert', valid.cert, '--key', valid.key, '--insecure', '--format', 'json']),
+      runCli([
+        'check',
+        url,
+        '--ca',
+        files.ca,
+        '--cert',
+        revoked.cert,
+        '--key',
+        revoked.key,
+        '--trust-store',
+        files.trustStore,
+        '--crl',
+        files.crl,
+        '-v',
+        '--format',
+        'json',
+      ]),
+      runCli([
+        'check',
+        url,
+        '--ca',
+        foreign,
+        '--cert',
+        valid.cert,
+        '--key',
+        valid.key,
+        '--insecure',
+        '--format',
+        'json',
+      ]),
       runCli(['check', url, '--cert', valid.cert, '--key', `${valid.key}.missing`, '--format', 'json']),
     ]);
     expect(runs.map((r) => r.status)).toEqual([0, 1, 0, 2]);
     const [passing, failing, insecure, notRun] = runs.map((r) => expectValid(r.stdout));
     expect(passing?.reproduce).toBeUndefined();
-    expect(failing?.reproduce).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'revocation.crl', code: 'CLIENT_CERT_REVOKED' })]));
+    expect(failing?.reproduce).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ check: 'revocation.crl', code: 'CLIENT_CERT_REVOKED' }),
+      ]),
+    );
     expect(failing?.certificateRequests).toHaveLength(1);
     expect(insecure?.insecure).toBe(true);
     expect(notRun?.error).toBeDefined();

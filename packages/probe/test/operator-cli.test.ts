@@ -57,7 +57,11 @@ const json = (stdout: string) => JSON.parse(stdout) as ProbeReport;
 function shell(line: string): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile('bash', ['-c', line], { timeout: 20_000, cwd: files.dir }, (error, stdout, stderr) =>
-      resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+      resolve({
+        status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
+        stdout,
+        stderr,
+      }),
     );
   });
 }
@@ -78,7 +82,9 @@ function reproduceLines(stdout: string, check: string): string[] {
 
 describe.concurrent('mtls-probe operator habits, end to end against the gateway', { timeout: 90_000 }, () => {
   test('--version prints the package version', async () => {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(PROBE_VERSION).toBe(pkg.version);
     const run = await runCli(['--version']);
     expect(run.status).toBe(0);
@@ -93,7 +99,9 @@ describe.concurrent('mtls-probe operator habits, end to end against the gateway'
     expect(timeline).toMatch(/tcp {3}connected in/);
     expect(timeline).toMatch(/tls {3}TLSv1\.[23] \S+ ALPN/);
     // The whole chain the server sent, leaf first, each with its expiry.
-    expect(timeline).toMatch(/chain 0 CN=localhost, O=mtls-link testkit \(issuer CN=mtls-link test intermediate CA.*expires \d{4}-\d\d-\d\dT.* \(\d+ days\)/);
+    expect(timeline).toMatch(
+      /chain 0 CN=localhost, O=mtls-link testkit \(issuer CN=mtls-link test intermediate CA.*expires \d{4}-\d\d-\d\dT.* \(\d+ days\)/,
+    );
     expect(timeline).toMatch(/ {10}1 CN=mtls-link test intermediate CA/);
     expect(timeline).toContain(
       'acceptable CA names (CertificateRequest): CN=mtls-link test root CA, O=mtls-link testkit; CN=mtls-link test intermediate CA, O=mtls-link testkit',
@@ -103,7 +111,16 @@ describe.concurrent('mtls-probe operator habits, end to end against the gateway'
   });
 
   test('-v says when the server names no CAs in its CertificateRequest, and JSON carries the names', async () => {
-    const run = await runCli(['check', url(), '--ca', files.ca, ...identity(valid), '-v', '--format', 'json']);
+    const run = await runCli([
+      'check',
+      url(),
+      '--ca',
+      files.ca,
+      ...identity(valid),
+      '-v',
+      '--format',
+      'json',
+    ]);
     expect(run.status).toBe(0);
     const report = json(run.stdout);
     expect(report.certificateRequests).toEqual([{ address: '127.0.0.1', port: gateway.port, caNames: [] }]);
@@ -126,7 +143,9 @@ describe.concurrent('mtls-probe operator habits, end to end against the gateway'
     const byOpenssl = await shell(openssl ?? '');
     expect(`${byOpenssl.stdout}${byOpenssl.stderr}`).not.toMatch(/HTTP\/1\.1 200/);
     // ... and the same command with the valid identity gets through, so the refusal is the certificate's.
-    const control = await shell((curl ?? '').replace(revoked.cert, valid.cert).replace(revoked.key, valid.key));
+    const control = await shell(
+      (curl ?? '').replace(revoked.cert, valid.cert).replace(revoked.key, valid.key),
+    );
     expect(control.status, control.stderr).toBe(0);
     expect(control.stdout.trim()).toBe('200');
   });
@@ -163,49 +182,94 @@ describe.concurrent('mtls-probe operator habits, end to end against the gateway'
     expect(parseExposition(prom.stdout).one('probe_insecure').value).toBe(1);
     expect(junit.stdout).toContain('<property name="insecure" value="true"/>');
     // Without the flag the same run fails at tls.server and never sends the request.
-    const strict = json((await runCli(['check', url(), '--ca', foreignCa, ...identity(valid), '--format', 'json'])).stdout);
+    const strict = json(
+      (await runCli(['check', url(), '--ca', foreignCa, ...identity(valid), '--format', 'json'])).stdout,
+    );
     expect(strict.insecure).toBeUndefined();
     expect(strict.checks.find((c) => c.id === 'http.response')?.status).toBe('skip');
   });
 
   test("--connect-to in curl's HOST1:PORT1:HOST2:PORT2 form dials HOST2:PORT2 for the URL's host", async () => {
     const run = await runCli([
-      'check', `https://api.example.com:${gateway.port}/widgets`, '--ca', files.ca, ...identity(valid),
-      '--connect-to', `api.example.com:${gateway.port}:127.0.0.1:${gateway.port}`, '--format', 'json',
+      'check',
+      `https://api.example.com:${gateway.port}/widgets`,
+      '--ca',
+      files.ca,
+      ...identity(valid),
+      '--connect-to',
+      `api.example.com:${gateway.port}:127.0.0.1:${gateway.port}`,
+      '--format',
+      'json',
     ]);
     const report = json(run.stdout);
     const status = (id: string) => report.checks.find((c) => c.id === id)?.status;
-    expect(report.checks.find((c) => c.id === 'tcp.connect')?.details.connectTo).toEqual({ address: '127.0.0.1', port: gateway.port });
+    expect(report.checks.find((c) => c.id === 'tcp.connect')?.details.connectTo).toEqual({
+      address: '127.0.0.1',
+      port: gateway.port,
+    });
     // SNI and Host stay api.example.com (the name resolves nowhere here, which dns.resolve reports).
     expect(status('tls.server')).toBe('pass');
     expect(status('http.response')).toBe('pass');
     // A pair for another host does not apply, as in curl: the URL host itself is dialled (and does not resolve here).
     const other = await runCli([
-      'check', `https://api.example.com:${gateway.port}/widgets`, '--ca', files.ca,
-      '--connect-to', `other.example.com:443:127.0.0.1:${gateway.port}`, '--resolver', '127.0.0.1:9', '--timeout', '500', '--format', 'json',
+      'check',
+      `https://api.example.com:${gateway.port}/widgets`,
+      '--ca',
+      files.ca,
+      '--connect-to',
+      `other.example.com:443:127.0.0.1:${gateway.port}`,
+      '--resolver',
+      '127.0.0.1:9',
+      '--timeout',
+      '500',
+      '--format',
+      'json',
     ]);
-    expect(json(other.stdout).checks.find((c) => c.id === 'tcp.connect')?.details.connectTo ?? null).toBeNull();
+    expect(
+      json(other.stdout).checks.find((c) => c.id === 'tcp.connect')?.details.connectTo ?? null,
+    ).toBeNull();
   });
 
   test('--passphrase-env and --passphrase-file open an encrypted key; neither passphrase is printed', async () => {
     const file = files.write('passphrase.txt', `${passphrase}\n`);
     const [byEnv, byFile, missing] = await Promise.all([
-      runCli(['check', url(), '--ca', files.ca, ...identity(encrypted), '--passphrase-env', 'CLIENT_KEY_PASS'], { CLIENT_KEY_PASS: passphrase }),
+      runCli(
+        ['check', url(), '--ca', files.ca, ...identity(encrypted), '--passphrase-env', 'CLIENT_KEY_PASS'],
+        { CLIENT_KEY_PASS: passphrase },
+      ),
       runCli(['check', url(), '--ca', files.ca, ...identity(encrypted), '--passphrase-file', file]),
-      runCli(['check', url(), '--ca', files.ca, ...identity(encrypted), '--passphrase-env', 'NOT_SET_ANYWHERE']),
+      runCli([
+        'check',
+        url(),
+        '--ca',
+        files.ca,
+        ...identity(encrypted),
+        '--passphrase-env',
+        'NOT_SET_ANYWHERE',
+      ]),
     ]);
     expect(byEnv.status, byEnv.stdout + byEnv.stderr).toBe(0);
     expect(byFile.status, byFile.stdout + byFile.stderr).toBe(0);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain('--passphrase-env: the environment variable NOT_SET_ANYWHERE is not set');
-    for (const run of [byEnv, byFile, missing]) assertNoKeyMaterial(run.stdout + run.stderr, files.secrets, [passphrase]);
+    expect(missing.stderr).toContain(
+      '--passphrase-env: the environment variable NOT_SET_ANYWHERE is not set',
+    );
+    for (const run of [byEnv, byFile, missing])
+      assertNoKeyMaterial(run.stdout + run.stderr, files.secrets, [passphrase]);
   });
 
   test('--max-time bounds the whole run: what finished is reported, the step that was running fails', async () => {
     const silent = await startSilentServer();
     try {
       const run = await runCli([
-        'check', `https://127.0.0.1:${silent.port}/`, '--timeout', '20000', '--max-time', '3000', '--format', 'json',
+        'check',
+        `https://127.0.0.1:${silent.port}/`,
+        '--timeout',
+        '20000',
+        '--max-time',
+        '3000',
+        '--format',
+        'json',
       ]);
       expect(run.status).toBe(1);
       const report = json(run.stdout);
@@ -222,7 +286,16 @@ describe.concurrent('mtls-probe operator habits, end to end against the gateway'
   });
 
   test('the JSON document is printed on exit 2 too, saying why the run could not start', async () => {
-    const run = await runCli(['check', url(), '--cert', valid.cert, '--key', join(files.dir, 'missing.key'), '--format', 'json']);
+    const run = await runCli([
+      'check',
+      url(),
+      '--cert',
+      valid.cert,
+      '--key',
+      join(files.dir, 'missing.key'),
+      '--format',
+      'json',
+    ]);
     expect(run.status).toBe(2);
     const report = json(run.stdout);
     expect(report.verdict).toBe('fail');
@@ -241,17 +314,28 @@ describe.concurrent('mtls-probe operator habits, end to end against the gateway'
     const metrics = parseExposition(good.stdout);
     expect(metrics.one('probe_success').value).toBe(1);
     expect(metrics.one('probe_duration_seconds').value).toBeGreaterThan(0);
-    expect(metrics.one('probe_mtls_check', { check: 'tls.client-cert' }).labels).toEqual({ check: 'tls.client-cert', status: 'pass', code: '' });
+    expect(metrics.one('probe_mtls_check', { check: 'tls.client-cert' }).labels).toEqual({
+      check: 'tls.client-cert',
+      status: 'pass',
+      code: '',
+    });
     expect(metrics.samples.filter((s) => s.name === 'probe_mtls_check')).toHaveLength(10);
     // The earliest of the chain is the leaf's here (the CAs outlive it).
-    expect(metrics.one('probe_ssl_earliest_cert_expiry').value * 1000).toBe(Date.parse(new X509Certificate(pki.server.certPem).validTo));
-    expect(metrics.one('probe_client_cert_expiry').value * 1000).toBe(Date.parse(new X509Certificate(pki.clients.valid.certPem).validTo));
+    expect(metrics.one('probe_ssl_earliest_cert_expiry').value * 1000).toBe(
+      Date.parse(new X509Certificate(pki.server.certPem).validTo),
+    );
+    expect(metrics.one('probe_client_cert_expiry').value * 1000).toBe(
+      Date.parse(new X509Certificate(pki.clients.valid.certPem).validTo),
+    );
     expect(metrics.one('probe_http_status_code').value).toBe(200);
     expect(metrics.types.get('probe_success')).toBe('gauge');
     expect(bad.status).toBe(1);
     const failed = parseExposition(bad.stdout);
     expect(failed.one('probe_success').value).toBe(0);
-    expect(failed.one('probe_mtls_check', { check: 'tls.client-cert' })).toMatchObject({ labels: { status: 'fail', code: 'MTLS_REJECTED' }, value: 0 });
+    expect(failed.one('probe_mtls_check', { check: 'tls.client-cert' })).toMatchObject({
+      labels: { status: 'fail', code: 'MTLS_REJECTED' },
+      value: 0,
+    });
   });
 
   test('HTTPS_PROXY/HTTP_PROXY carry the AWS API calls; NO_PROXY exempts the endpoint', async () => {
@@ -260,24 +344,38 @@ describe.concurrent('mtls-probe operator habits, end to end against the gateway'
     // A forward proxy that answers Secrets Manager itself: enough to see that the SDK went through it.
     const proxy = createServer((req, res) => {
       seen.push(req.url ?? '');
-      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ResourceNotFoundException' });
-      res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'Secrets Manager cannot find the specified secret.' }));
+      res.writeHead(400, {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-errortype': 'ResourceNotFoundException',
+      });
+      res.end(
+        JSON.stringify({
+          __type: 'ResourceNotFoundException',
+          message: 'Secrets Manager cannot find the specified secret.',
+        }),
+      );
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
     const endpoint = 'http://secrets.invalid:4566';
     try {
-      const through = await runCli(['check', url(), '--secret-id', 'team/client', '--secrets-endpoint', endpoint, '--timeout', '3000'], {
-        HTTP_PROXY: proxyUrl,
-        HTTPS_PROXY: proxyUrl,
-      });
+      const through = await runCli(
+        ['check', url(), '--secret-id', 'team/client', '--secrets-endpoint', endpoint, '--timeout', '3000'],
+        {
+          HTTP_PROXY: proxyUrl,
+          HTTPS_PROXY: proxyUrl,
+        },
+      );
       expect(through.stderr).toContain('SECRET_NOT_FOUND');
       expect(seen.some((u) => u.startsWith(`${endpoint}/`))).toBe(true);
       const count = seen.length;
-      const bypass = await runCli(['check', url(), '--secret-id', 'team/client', '--secrets-endpoint', endpoint, '--timeout', '3000'], {
-        HTTP_PROXY: proxyUrl,
-        NO_PROXY: 'secrets.invalid',
-      });
+      const bypass = await runCli(
+        ['check', url(), '--secret-id', 'team/client', '--secrets-endpoint', endpoint, '--timeout', '3000'],
+        {
+          HTTP_PROXY: proxyUrl,
+          NO_PROXY: 'secrets.invalid',
+        },
+      );
       expect(bypass.status).toBe(2);
       expect(bypass.stderr).not.toContain('SECRET_NOT_FOUND');
       expect(seen.length).toBe(count);

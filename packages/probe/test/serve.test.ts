@@ -79,7 +79,8 @@ describe('mtls-probe serve, scraped over HTTP like blackbox_exporter', { timeout
     expect(metrics.one('probe_mtls_check', { check: 'http.response' }).labels.status).toBe('pass');
     expect(metrics.one('probe_client_cert_expiry').value).toBeGreaterThan(Date.now() / 1000);
 
-    const bad = parseExposition((await scrape(`/probe?target=${target()}&module=expired`)).text);
+    const badText = (await scrape(`/probe?target=${target()}&module=expired`)).text;
+    const bad = parseExposition(badText);
     expect(bad.one('probe_success').value).toBe(0);
     expect(bad.one('probe_mtls_check', { check: 'client-cert.inspect' }).labels).toEqual({
       check: 'client-cert.inspect',
@@ -87,7 +88,7 @@ describe('mtls-probe serve, scraped over HTTP like blackbox_exporter', { timeout
       code: 'CLIENT_CERT_EXPIRED',
     });
     expect(bad.one('probe_client_cert_expiry').value).toBeLessThan(Date.now() / 1000);
-    assertNoKeyMaterial(good.text + bad.text, files.secrets);
+    assertNoKeyMaterial(good.text + badText, files.secrets);
   });
 
   test('a bad request names what is wrong; a target the module cannot use is a failed probe', async () => {
@@ -95,7 +96,9 @@ describe('mtls-probe serve, scraped over HTTP like blackbox_exporter', { timeout
     expect(unknown.status).toBe(400);
     expect(unknown.text).toContain('unknown module "nope"; known: valid, expired');
     expect((await scrape('/probe?module=valid')).status).toBe(400);
-    const plain = parseExposition((await scrape('/probe?target=http%3A%2F%2F127.0.0.1%2F&module=valid')).text);
+    const plain = parseExposition(
+      (await scrape('/probe?target=http%3A%2F%2F127.0.0.1%2F&module=valid')).text,
+    );
     expect(plain.one('probe_success').value).toBe(0);
     expect(plain.one('probe_mtls_run_error').labels.code).toBe('CONFIG_INVALID');
   });
@@ -113,12 +116,16 @@ describe('mtls-probe serve, scraped over HTTP like blackbox_exporter', { timeout
     // Either the second got the slot once the first gave up and answered probe_success 0 too, or its
     // deadline passed while it waited (503): never more than one probe in flight, never past the deadline.
     expect(statuses[0]).toBe(200);
-    expect(parseExposition(first.status === 200 ? first.text : second.text).one('probe_success').value).toBe(0);
+    expect(parseExposition(first.status === 200 ? first.text : second.text).one('probe_success').value).toBe(
+      0,
+    );
     expect(elapsed).toBeLessThan(2 * probeDeadlineMs + 1500);
     const own = parseExposition((await scrape('/metrics')).text);
     expect(own.one('mtls_probe_exporter_max_concurrent_probes').value).toBe(1);
     expect(own.one('mtls_probe_exporter_probes_in_flight').value).toBe(0);
-    expect(own.one('mtls_probe_exporter_probes_total', { module: 'valid', verdict: 'pass' }).value).toBeGreaterThanOrEqual(1);
+    expect(
+      own.one('mtls_probe_exporter_probes_total', { module: 'valid', verdict: 'pass' }).value,
+    ).toBeGreaterThanOrEqual(1);
     expect(own.one('mtls_probe_exporter_probes_total', { module: 'expired', verdict: 'fail' }).value).toBe(1);
     expect(own.types.get('mtls_probe_exporter_probes_total')).toBe('counter');
   });

@@ -24,7 +24,11 @@ let silent: Awaited<ReturnType<typeof startSilentServer>>;
 const events: unknown[] = [];
 
 const identityJson = (issued: TestPki['clients']['valid']) =>
-  JSON.stringify({ certificate: issued.certPem, privateKey: issued.keyPem, certificateChain: issued.chainPem });
+  JSON.stringify({
+    certificate: issued.certPem,
+    privateKey: issued.keyPem,
+    certificateChain: issued.chainPem,
+  });
 
 beforeAll(async () => {
   [pki] = await Promise.all([createTestPki(), ensureBuilt()]);
@@ -32,7 +36,11 @@ beforeAll(async () => {
   Object.assign(process.env, localAwsEnv);
   files = writePki(pki);
   [gateway, secrets, silent] = await Promise.all([
-    startGateway({ mode: 'verify', server: pki.server, trustStore: { caPem: pki.trustStorePem, crlPems: [pki.crlPem] } }),
+    startGateway({
+      mode: 'verify',
+      server: pki.server,
+      trustStore: { caPem: pki.trustStorePem, crlPems: [pki.crlPem] },
+    }),
     startSecretsManager({
       secrets: [
         { name: 'canary/valid', string: identityJson(pki.clients.valid) },
@@ -48,7 +56,13 @@ beforeAll(async () => {
   });
   lambda = await startLambda({
     functions: {
-      'mtls-canary': { handler: (event, context) => (events.push(event), canary(event as never, context)), timeoutMs: 30_000 },
+      'mtls-canary': {
+        handler: (event, context) => {
+          events.push(event);
+          return canary(event as never, context);
+        },
+        timeoutMs: 30_000,
+      },
       // Lambda's 2.5 s timeout: the canary must answer before it, whatever --timeout says.
       'mtls-canary-short': { handler: (event, context) => canary(event as never, context), timeoutMs: 2500 },
       'not-a-canary': { handler: () => ({ hello: 'world' }) },
@@ -65,32 +79,78 @@ const url = () => `https://127.0.0.1:${gateway.port}/widgets`;
 const via = (name = 'mtls-canary') => ['--via-lambda', name, '--lambda-endpoint', lambda.endpoint];
 const json = (stdout: string) => JSON.parse(stdout) as ProbeReport;
 
-describe.concurrent('mtls-probe check --via-lambda, through the local Lambda Invoke endpoint', { timeout: 90_000 }, () => {
+describe.concurrent('mtls-probe check --via-lambda, through the local Lambda Invoke endpoint', {
+  timeout: 90_000,
+}, () => {
   test('a healthy path: the canary runs the check, the report and exit 0 come back here', async () => {
-    const run = await runCli(['check', url(), '--secret-id', 'canary/valid', '--ca', files.ca, ...via(), '--format', 'json']);
+    const run = await runCli([
+      'check',
+      url(),
+      '--secret-id',
+      'canary/valid',
+      '--ca',
+      files.ca,
+      ...via(),
+      '--format',
+      'json',
+    ]);
     expect(run.status, run.stdout + run.stderr).toBe(0);
     const report = json(run.stdout);
     expect(report.verdict).toBe('pass');
     expect(report.checks.find((c) => c.id === 'http.response')?.status).toBe('pass');
     // The --ca file travelled as its PEM text (the function cannot read this machine's files).
-    const event = events.find((e) => (e as { secretId?: string }).secretId === 'canary/valid') as Record<string, unknown>;
+    const event = events.find((e) => (e as { secretId?: string }).secretId === 'canary/valid') as Record<
+      string,
+      unknown
+    >;
     expect(event.ca).toContain('-----BEGIN CERTIFICATE-----');
     expect(event.url).toBe(url());
   });
 
   test('a refused certificate: the same verdict, code and exit status 1 as a local run, in text', async () => {
-    const remote = await runCli(['check', url(), '--secret-id', 'canary/revoked', '--ca', files.ca, ...via()]);
+    const remote = await runCli([
+      'check',
+      url(),
+      '--secret-id',
+      'canary/revoked',
+      '--ca',
+      files.ca,
+      ...via(),
+    ]);
     expect(remote.status).toBe(1);
     expect(remote.stdout).toMatch(/FAIL {2}tls\.client-cert .*MTLS_REJECTED/);
     const revoked = files.identity('revoked', pki.clients.revoked);
-    const local = await runCli(['check', url(), '--cert', revoked.cert, '--key', revoked.key, '--ca', files.ca, '--format', 'json']);
+    const local = await runCli([
+      'check',
+      url(),
+      '--cert',
+      revoked.cert,
+      '--key',
+      revoked.key,
+      '--ca',
+      files.ca,
+      '--format',
+      'json',
+    ]);
     expect(local.status).toBe(1);
     expect(json(local.stdout).checks.find((c) => c.id === 'tls.client-cert')?.code).toBe('MTLS_REJECTED');
-    assertNoKeyMaterial(remote.stdout + remote.stderr, [pki.clients.revoked.keyPem, pki.clients.valid.keyPem]);
+    assertNoKeyMaterial(remote.stdout + remote.stderr, [
+      pki.clients.revoked.keyPem,
+      pki.clients.valid.keyPem,
+    ]);
   });
 
   test('-v through the canary: the timeline and the CA names come from inside', async () => {
-    const run = await runCli(['check', url(), '--secret-id', 'canary/valid', '--ca', files.ca, ...via(), '-v']);
+    const run = await runCli([
+      'check',
+      url(),
+      '--secret-id',
+      'canary/valid',
+      '--ca',
+      files.ca,
+      ...via(),
+      '-v',
+    ]);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('timeline (-v):');
     expect(run.stdout).toMatch(/chain 0 CN=localhost/);
@@ -99,12 +159,20 @@ describe.concurrent('mtls-probe check --via-lambda, through the local Lambda Inv
 
   test('Lambda timeout: the canary answers with what finished before the function would be killed', async () => {
     const run = await runCli([
-      'check', `https://127.0.0.1:${silent.port}/`, '--timeout', '20000', ...via('mtls-canary-short'), '--format', 'json',
+      'check',
+      `https://127.0.0.1:${silent.port}/`,
+      '--timeout',
+      '20000',
+      ...via('mtls-canary-short'),
+      '--format',
+      'json',
     ]);
     expect(run.status, run.stderr).toBe(1);
     const report = json(run.stdout);
     expect(report.deadline?.reachedIn).toBe('tls.server');
-    expect(lambda.invocations.filter((i) => i.functionName === 'mtls-canary-short').map((i) => i.outcome)).toEqual(['result']);
+    expect(
+      lambda.invocations.filter((i) => i.functionName === 'mtls-canary-short').map((i) => i.outcome),
+    ).toEqual(['result']);
   });
 
   test('an unknown function, or one that is not the canary, exits 2 with CANARY_INVOKE_FAILED (and the JSON document)', async () => {

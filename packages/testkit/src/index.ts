@@ -20,8 +20,6 @@ export {
   localAwsCredentials,
   localAwsRegion,
 } from './aws/http-endpoint.ts';
-export type { LambdaSecretsExtensionOptions, LocalLambdaSecretsExtension } from './aws/lambda-extension.ts';
-export { startLambdaSecretsExtension } from './aws/lambda-extension.ts';
 export type {
   LambdaInvocation,
   LocalFunction,
@@ -30,6 +28,8 @@ export type {
   LocalLambdaHandler,
 } from './aws/lambda.ts';
 export { startLambda } from './aws/lambda.ts';
+export type { LambdaSecretsExtensionOptions, LocalLambdaSecretsExtension } from './aws/lambda-extension.ts';
+export { startLambdaSecretsExtension } from './aws/lambda-extension.ts';
 export type { LocalS3 } from './aws/s3.ts';
 export { startS3 } from './aws/s3.ts';
 export type {

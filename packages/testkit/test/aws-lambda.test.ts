@@ -37,7 +37,9 @@ afterAll(async () => {
 
 describe('local Lambda Invoke endpoint, driven by @aws-sdk/client-lambda', () => {
   test('runs the handler with the event and a Lambda context, and answers its result', async () => {
-    const out = await client.send(new InvokeCommand({ FunctionName: 'echo', Payload: encode({ url: 'https://x' }) }));
+    const out = await client.send(
+      new InvokeCommand({ FunctionName: 'echo', Payload: encode({ url: 'https://x' }) }),
+    );
     expect(out.StatusCode).toBe(200);
     expect(out.FunctionError).toBeUndefined();
     const result = decode(out.Payload) as { event: unknown; functionName: string; remaining: number };
@@ -49,7 +51,10 @@ describe('local Lambda Invoke endpoint, driven by @aws-sdk/client-lambda', () =>
 
   test('a full function ARN names the function too', async () => {
     const out = await client.send(
-      new InvokeCommand({ FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:echo', Payload: encode({}) }),
+      new InvokeCommand({
+        FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:echo',
+        Payload: encode({}),
+      }),
     );
     expect((decode(out.Payload) as { functionName: string }).functionName).toBe('echo');
   });
@@ -69,13 +74,17 @@ describe('local Lambda Invoke endpoint, driven by @aws-sdk/client-lambda', () =>
   });
 
   test('an unknown function is ResourceNotFoundException', async () => {
-    const error = await rejection(client.send(new InvokeCommand({ FunctionName: 'nope', Payload: encode({}) })));
+    const error = await rejection(
+      client.send(new InvokeCommand({ FunctionName: 'nope', Payload: encode({}) })),
+    );
     expect(error.name).toBe('ResourceNotFoundException');
     expect(error.message).toContain('function:nope');
   });
 
   test('an Event invocation is accepted with 202 and runs in the background', async () => {
-    const out = await client.send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event', Payload: encode({ n: 1 }) }));
+    const out = await client.send(
+      new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event', Payload: encode({ n: 1 }) }),
+    );
     expect(out.StatusCode).toBe(202);
   });
 });

@@ -68,7 +68,10 @@ function positiveNumber(name: string, value: unknown): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'number' || typeof value === 'string' ? Number(value) : Number.NaN;
   if (!Number.isFinite(n) || n <= 0)
-    throw new ProbeError('CONFIG_INVALID', `${name}: must be a positive number (got ${JSON.stringify(value)})`);
+    throw new ProbeError(
+      'CONFIG_INVALID',
+      `${name}: must be a positive number (got ${JSON.stringify(value)})`,
+    );
   return n;
 }
 
@@ -155,7 +158,11 @@ export function canaryOptions(event: CanaryEvent, env: NodeJS.ProcessEnv): Probe
 }
 
 /** The run's deadline: the event's, capped so the result is written before Lambda's own timeout. */
-function maxTimeOf(event: CanaryEvent, context: CanaryInvocationContext | undefined, reserveMs: number): number | undefined {
+function maxTimeOf(
+  event: CanaryEvent,
+  context: CanaryInvocationContext | undefined,
+  reserveMs: number,
+): number | undefined {
   const asked = positiveNumber('event.maxTimeMs', event.maxTimeMs);
   const left = context?.getRemainingTimeInMillis();
   const budget = left === undefined ? undefined : Math.max(1, left - reserveMs);

@@ -100,7 +100,10 @@ export const tlsServerCheck: Check = {
     };
     const bad = perAddress.find((p) => p.verdict.code !== undefined);
     if (bad?.verdict.code !== undefined) {
-      return waiveServerTrust(context, fail(bad.verdict.code, bad.verdict.message ?? bad.verdict.code, details));
+      return waiveServerTrust(
+        context,
+        fail(bad.verdict.code, bad.verdict.message ?? bad.verdict.code, details),
+      );
     }
     const refusedClient = results.some((r) => r.handshake?.completed === false);
     return pass(

@@ -28,7 +28,10 @@ export async function checkCommand(args: CheckArgs, io: CliIo): Promise<number> 
     await emit(renderReport(report, format, { color, verbose: args.verbose === true }));
     if (report.error !== undefined) {
       // The canary could not run the check (its own inputs): the same status as a local run.
-      if (format === 'text') io.stderr.write(`mtls-probe: ${report.error.code}: ${report.error.message}\n  hint: ${report.error.hint}\n`);
+      if (format === 'text')
+        io.stderr.write(
+          `mtls-probe: ${report.error.code}: ${report.error.message}\n  hint: ${report.error.hint}\n`,
+        );
       return EXIT_USAGE;
     }
     return exitStatusOf(report, strict);

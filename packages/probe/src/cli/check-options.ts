@@ -173,7 +173,8 @@ export const CHECK_OPTIONS = {
   'lambda-endpoint': {
     type: 'string',
     group: network,
-    describe: 'Lambda endpoint URL for --via-lambda; default: AWS_ENDPOINT_URL_LAMBDA or the regional endpoint',
+    describe:
+      'Lambda endpoint URL for --via-lambda; default: AWS_ENDPOINT_URL_LAMBDA or the regional endpoint',
   },
   'expect-status': {
     type: 'number',
@@ -287,7 +288,8 @@ function credentialsOf(args: CheckArgs, env: NodeJS.ProcessEnv): CredentialSourc
     return { kind: 'files', certFile: args.cert, keyFile: args.key, ...passphrase };
   }
   if (args.pfx !== undefined) return { kind: 'pfx', pfxFile: args.pfx, ...passphrase };
-  if (args['secret-id'] !== undefined) return secretSource(args['secret-id'], { ...args, passphrase: secret });
+  if (args['secret-id'] !== undefined)
+    return secretSource(args['secret-id'], { ...args, passphrase: secret });
   return undefined;
 }
 

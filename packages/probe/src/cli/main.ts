@@ -1,8 +1,8 @@
 import yargs, { type Argv } from 'yargs';
 import { isProbeError, ProbeError, toProbeError } from '../errors.ts';
+import { PROBE_VERSION } from '../version.ts';
 import { CERT_OPTIONS, type CertArgs, certCommand } from './cert-command.ts';
 import { checkCommand } from './check-command.ts';
-import { PROBE_VERSION } from '../version.ts';
 import { CHECK_OPTIONS, type CheckArgs } from './check-options.ts';
 import { type CliIo, EXIT_USAGE } from './io.ts';
 import { SERVE_OPTIONS, type ServeArgs, serveCommand } from './serve-command.ts';
@@ -73,7 +73,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       (y) =>
         y
           .options(SERVE_OPTIONS)
-          .example('$0 serve --listen 0.0.0.0:9115 --config exporter.json', 'serve the modules of exporter.json'),
+          .example(
+            '$0 serve --listen 0.0.0.0:9115 --config exporter.json',
+            'serve the modules of exporter.json',
+          ),
       (args) => run(() => serveCommand(args as unknown as ServeArgs, io)),
     )
     .completion('completion', 'print a bash/zsh completion script (source it from your shell profile)')

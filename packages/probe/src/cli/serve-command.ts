@@ -15,7 +15,8 @@ export const SERVE_OPTIONS = {
   config: {
     type: 'string',
     demandOption: true,
-    describe: 'JSON file: {"modules": {"NAME": {check options}}, "maxConcurrent": 4, "maxTimeMs": 10000}; required',
+    describe:
+      'JSON file: {"modules": {"NAME": {check options}}, "maxConcurrent": 4, "maxTimeMs": 10000}; required',
   },
 } as const satisfies Record<string, Options>;
 
@@ -32,14 +33,21 @@ export async function serveCommand(args: ServeArgs, io: CliIo): Promise<number> 
   const parsed = parseHostPort(anyPort ? given.replace(/:0$/, ':1') : given);
   const listen = parsed === undefined ? undefined : { host: parsed.host, port: anyPort ? 0 : parsed.port };
   if (listen === undefined) {
-    throw new ProbeError('CONFIG_INVALID', `--listen: expected HOST:PORT, got ${JSON.stringify(args.listen)}`);
+    throw new ProbeError(
+      'CONFIG_INVALID',
+      `--listen: expected HOST:PORT, got ${JSON.stringify(args.listen)}`,
+    );
   }
   const config = await loadExporterConfig(args.config);
   let exporter: Awaited<ReturnType<typeof startExporter>>;
   try {
     exporter = await startExporter(config, listen, io.env);
   } catch (cause) {
-    throw new ProbeError('CONFIG_INVALID', `--listen ${args.listen}: cannot listen (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+    throw new ProbeError(
+      'CONFIG_INVALID',
+      `--listen ${args.listen}: cannot listen (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause },
+    );
   }
   io.stdout.write(
     `mtls-probe serve: listening on ${exporter.url} (modules: ${[...config.modules.keys()].join(', ')}; at most ${config.maxConcurrent} probes at once, ${config.maxTimeMs} ms each)\n`,

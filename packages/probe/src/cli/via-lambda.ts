@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { awsRequestHandler } from '../aws-request-handler.ts';
 import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { awsRequestHandler } from '../aws-request-handler.ts';
 import type { CanaryEvent } from '../canary/handler.ts';
 import { ProbeError } from '../errors.ts';
-import { regionOf, type ProbeOptions } from '../options.ts';
+import { type ProbeOptions, regionOf } from '../options.ts';
 import type { ProbeReport } from '../report.ts';
 import { CHECK_IDS } from '../result.ts';
 import type { CheckArgs } from './check-options.ts';
@@ -42,7 +42,10 @@ export async function canaryEventOf(args: CheckArgs, options: ProbeOptions): Pro
   }
   const localCrls = (options.crls ?? []).filter((c) => !/^(s3|https?):\/\//.test(c));
   if (localCrls.length > 0) {
-    throw new ProbeError('CONFIG_INVALID', `--via-lambda: --crl ${localCrls.join(', ')}: the canary can read only s3:// and https:// CRLs`);
+    throw new ProbeError(
+      'CONFIG_INVALID',
+      `--via-lambda: --crl ${localCrls.join(', ')}: the canary can read only s3:// and https:// CRLs`,
+    );
   }
   const caPem =
     options.caFiles === undefined || options.caFiles.length === 0
@@ -61,7 +64,9 @@ export async function canaryEventOf(args: CheckArgs, options: ProbeOptions): Pro
   const credentials = options.credentials;
   return {
     url: options.url,
-    ...(credentials?.kind === 'secret' ? { secretId: credentials.secretId, ...opt('versionStage', credentials.versionStage) } : {}),
+    ...(credentials?.kind === 'secret'
+      ? { secretId: credentials.secretId, ...opt('versionStage', credentials.versionStage) }
+      : {}),
     ...opt('crl', options.crls),
     ...opt('ca', caPem),
     ...opt('connectTo', options.connectTo),
@@ -102,7 +107,11 @@ const failed = (message: string, cause?: unknown) =>
  * `--via-lambda FUNCTION`: one synchronous Lambda Invoke of the deployed canary with the check's
  * options as the event; its result is this run's report, rendered and judged here.
  */
-export async function invokeCanary(args: CheckArgs, options: ProbeOptions, env: NodeJS.ProcessEnv): Promise<ProbeReport> {
+export async function invokeCanary(
+  args: CheckArgs,
+  options: ProbeOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<ProbeReport> {
   const functionName = args['via-lambda'] ?? '';
   if (functionName === '') throw new ProbeError('CONFIG_INVALID', '--via-lambda: name the canary function');
   const event = await canaryEventOf(args, options);
@@ -119,7 +128,10 @@ export async function invokeCanary(args: CheckArgs, options: ProbeOptions, env: 
     let output: InvokeCommandOutput;
     try {
       output = await client.send(
-        new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(event)) }),
+        new InvokeCommand({
+          FunctionName: functionName,
+          Payload: new TextEncoder().encode(JSON.stringify(event)),
+        }),
         // Lambda's own limit for one invocation is 15 minutes; --max-time asks the canary for less.
         { abortSignal: AbortSignal.timeout((args['max-time'] ?? 900_000) + 10_000) },
       );
@@ -134,16 +146,23 @@ export async function invokeCanary(args: CheckArgs, options: ProbeOptions, env: 
         const parsed = JSON.parse(payload) as { errorType?: string; errorMessage?: string };
         reason = `${parsed.errorType ?? 'Error'}: ${parsed.errorMessage ?? ''}`;
       } catch {}
-      throw failed(`--via-lambda ${functionName}: the function failed (${output.FunctionError}): ${reason.slice(0, 500)}`);
+      throw failed(
+        `--via-lambda ${functionName}: the function failed (${output.FunctionError}): ${reason.slice(0, 500)}`,
+      );
     }
     let result: unknown;
     try {
       result = JSON.parse(payload);
     } catch (cause) {
-      throw failed(`--via-lambda ${functionName}: the answer is not JSON (is it the mtls-probe canary?)`, cause);
+      throw failed(
+        `--via-lambda ${functionName}: the answer is not JSON (is it the mtls-probe canary?)`,
+        cause,
+      );
     }
     if (!isReport(result)) {
-      throw failed(`--via-lambda ${functionName}: the answer is not a probe result (is it the mtls-probe canary?)`);
+      throw failed(
+        `--via-lambda ${functionName}: the answer is not a probe result (is it the mtls-probe canary?)`,
+      );
     }
     return result;
   } finally {

@@ -1,6 +1,6 @@
+import { awsRequestHandler } from '../aws-request-handler.ts';
 import type { CrlInput } from '../context.ts';
 import { pemOrBase64, readOptionFile } from './read-file.ts';
-import { awsRequestHandler } from '../aws-request-handler.ts';
 
 export interface CrlSourceOptions {
   readonly s3Endpoint?: string;

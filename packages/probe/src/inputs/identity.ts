@@ -6,11 +6,11 @@ import {
   readIdentity,
   readIdentityParts,
 } from '@mtls-link/sdk';
+import { awsRequestHandler } from '../aws-request-handler.ts';
 import type { ProbeCode } from '../codes.ts';
 import { ProbeError, toProbeError } from '../errors.ts';
 import { type CredentialSource, PROBE_DEFAULTS, regionOf } from '../options.ts';
 import { readOptionFile } from './read-file.ts';
-import { awsRequestHandler } from '../aws-request-handler.ts';
 
 // The probe reports a certificate that parses but breaks ALB rules (expired, wrong EKU, key mismatch)
 // as findings, so it reads identities without the SDK's validation; inspectIdentity judges them.

@@ -1,8 +1,8 @@
+import { awsRequestHandler } from '../aws-request-handler.ts';
 import type { CrlInput, TrustStoreInput } from '../context.ts';
 import { ProbeError } from '../errors.ts';
 import { fetchBytes } from './crl-sources.ts';
 import { countCertificates, pemOrBase64 } from './read-file.ts';
-import { awsRequestHandler } from '../aws-request-handler.ts';
 
 export interface LiveTrustStore {
   readonly trustStore: TrustStoreInput;

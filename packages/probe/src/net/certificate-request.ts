@@ -69,7 +69,9 @@ class HandshakeReader {
  * reads the message off the wire (it is plaintext there). The handshake presents no certificate;
  * a verify-mode server then refuses it, after the names have been read.
  */
-export function readCertificateRequest(options: CertificateRequestOptions): Promise<CertificateRequestReading> {
+export function readCertificateRequest(
+  options: CertificateRequestOptions,
+): Promise<CertificateRequestReading> {
   return new Promise((resolve) => {
     const raw = netConnect({ host: options.address, port: options.port });
     const reader = new HandshakeReader();
@@ -110,7 +112,9 @@ export function readCertificateRequest(options: CertificateRequestOptions): Prom
       if (!settled) tap.push(chunk);
     });
     raw.on('end', () => tap.push(null));
-    raw.on('error', (error: NodeJS.ErrnoException) => finish({ note: `connection failed: ${error.code ?? error.message}` }));
+    raw.on('error', (error: NodeJS.ErrnoException) =>
+      finish({ note: `connection failed: ${error.code ?? error.message}` }),
+    );
     const tls = tlsConnect({
       socket: tap,
       ...(options.servername === undefined ? {} : { servername: options.servername }),

@@ -69,7 +69,10 @@ export function formatDerName(der: Buffer): string {
       if (type === undefined || value === undefined) throw new Error('an attribute needs a type and a value');
       const oid = oidText(type.value);
       // BMPString is UTF-16BE; every other string type CA names use reads as UTF-8.
-      const text = value.tag === 0x1e ? Buffer.from(value.value).swap16().toString('utf16le') : value.value.toString('utf8');
+      const text =
+        value.tag === 0x1e
+          ? Buffer.from(value.value).swap16().toString('utf16le')
+          : value.value.toString('utf8');
       return `${attributeNames[oid] ?? oid}=${text}`;
     })
     .join(', ');

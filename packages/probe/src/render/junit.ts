@@ -39,7 +39,9 @@ export function renderJunit(result: ProbeReport): string {
           ...(result.insecure === true ? ['      <property name="insecure" value="true"/>'] : []),
           ...(result.error === undefined
             ? []
-            : [`      <property name="error" value="${escapeXml(`${result.error.code}: ${result.error.message}`)}"/>`]),
+            : [
+                `      <property name="error" value="${escapeXml(`${result.error.code}: ${result.error.message}`)}"/>`,
+              ]),
           ...(result.deadline === undefined
             ? []
             : [`      <property name="max-time-ms" value="${result.deadline.maxTimeMs}"/>`]),

@@ -25,7 +25,9 @@ export function renderFamilies(families: readonly Family[]): string {
       [
         `# HELP ${f.name} ${f.help}`,
         `# TYPE ${f.name} ${f.type}`,
-        ...f.samples.map((s) => `${f.name}${labelsOf(s.labels ?? {})} ${Number.isFinite(s.value) ? s.value : 'NaN'}`),
+        ...f.samples.map(
+          (s) => `${f.name}${labelsOf(s.labels ?? {})} ${Number.isFinite(s.value) ? s.value : 'NaN'}`,
+        ),
       ].join('\n'),
     )
     .join('\n')

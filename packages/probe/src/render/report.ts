@@ -18,9 +18,12 @@ export interface ReportRenderOptions {
 /** Lines about the run itself that every reader must see: --insecure, --max-time, why it could not run. */
 function circumstances(report: ProbeReport): string {
   const lines: string[] = [];
-  if (report.insecure === true) lines.push('INSECURE: --insecure was given: the server certificate was not required to verify');
+  if (report.insecure === true)
+    lines.push('INSECURE: --insecure was given: the server certificate was not required to verify');
   if (report.deadline !== undefined) {
-    lines.push(`DEADLINE: --max-time ${report.deadline.maxTimeMs} ms was reached during ${report.deadline.reachedIn}`);
+    lines.push(
+      `DEADLINE: --max-time ${report.deadline.maxTimeMs} ms was reached during ${report.deadline.reachedIn}`,
+    );
   }
   if (report.error !== undefined) {
     lines.push(`NOT RUN: ${report.error.code}: ${report.error.message}`, `  hint: ${report.error.hint}`);
@@ -33,7 +36,11 @@ function circumstances(report: ProbeReport): string {
  * what the run adds (insecure flag, deadline, not-run reason, -v timeline, reproduce commands) in a
  * section of its own, so the check renderers need not know about them.
  */
-export function renderReport(report: ProbeReport, format: OutputFormat, options: ReportRenderOptions = {}): string {
+export function renderReport(
+  report: ProbeReport,
+  format: OutputFormat,
+  options: ReportRenderOptions = {},
+): string {
   switch (format) {
     case 'json':
       return renderJson(report);

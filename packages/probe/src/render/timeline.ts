@@ -20,8 +20,12 @@ export function renderTimeline(report: ProbeReport): string {
   const lines: string[] = ['timeline (-v):'];
   const dns = checkOf(report, 'dns.resolve');
   if (dns !== undefined && dns.status !== 'skip') {
-    const answers = factsAt(dns.details.addresses).map((a) => `${textAt(a, 'address')} (${textAt(a, 'scope') ?? '?'})`);
-    const cnames = Array.isArray(dns.details.cnameChain) ? (dns.details.cnameChain as unknown[]).map(String) : [];
+    const answers = factsAt(dns.details.addresses).map(
+      (a) => `${textAt(a, 'address')} (${textAt(a, 'scope') ?? '?'})`,
+    );
+    const cnames = Array.isArray(dns.details.cnameChain)
+      ? (dns.details.cnameChain as unknown[]).map(String)
+      : [];
     lines.push(
       `  dns   ${report.target.host} via ${String(dns.details.resolver ?? 'system')}: ${answers.join(', ') || 'no answer'}${cnames.length > 0 ? ` (CNAME ${cnames.join(' → ')})` : ''} in ${ms(dns.durationMs)}`,
     );
@@ -38,7 +42,9 @@ export function renderTimeline(report: ProbeReport): string {
     lines.push(`  ${formatHostPort(address, Number(port))}`);
     const t = tcp.get(key);
     if (t !== undefined) {
-      lines.push(`    tcp   ${t.ok === false ? `failed: ${textAt(t, 'error') ?? '?'}` : `connected in ${ms(numberAt(t, 'connectMs'))}`}`);
+      lines.push(
+        `    tcp   ${t.ok === false ? `failed: ${textAt(t, 'error') ?? '?'}` : `connected in ${ms(numberAt(t, 'connectMs'))}`}`,
+      );
     }
     const s = tls.get(key);
     if (s !== undefined) {
@@ -66,14 +72,22 @@ export function renderTimeline(report: ProbeReport): string {
       );
     }
     const n = noCert.get(key);
-    if (n !== undefined) lines.push(`    bare  without a client certificate: ${n.refused === true ? 'refused' : (failureText(n) ?? `answered ${numberAt(n, 'status') ?? '?'}`)}`);
+    if (n !== undefined)
+      lines.push(
+        `    bare  without a client certificate: ${n.refused === true ? 'refused' : (failureText(n) ?? `answered ${numberAt(n, 'status') ?? '?'}`)}`,
+      );
     const c = clientCert.get(key);
-    if (c !== undefined) lines.push(`    cert  with the client certificate: ${c.accepted === true ? 'accepted' : (failureText(c) ?? 'refused')}`);
+    if (c !== undefined)
+      lines.push(
+        `    cert  with the client certificate: ${c.accepted === true ? 'accepted' : (failureText(c) ?? 'refused')}`,
+      );
     const h = http.get(key) ?? c;
     const status = numberAt(h, 'status');
     if (status !== undefined) {
       const timings = h?.timings as Facts | undefined;
-      lines.push(`    http  status ${status}, first byte ${ms(numberAt(timings, 'firstByteMs'))}, total ${ms(numberAt(timings, 'totalMs'))}`);
+      lines.push(
+        `    http  status ${status}, first byte ${ms(numberAt(timings, 'firstByteMs'))}, total ${ms(numberAt(timings, 'totalMs'))}`,
+      );
     }
   }
   const answer = checkOf(report, 'http.response');
@@ -86,7 +100,9 @@ export function renderTimeline(report: ProbeReport): string {
       textAt(d, 'errorType') === undefined ? undefined : `error type ${textAt(d, 'errorType')}`,
     ].filter((p) => p !== undefined);
     const body = textAt(d, 'body');
-    lines.push(`  response: ${head.join(', ') || answer.summary}${body === undefined ? '' : `, first bytes ${JSON.stringify(body.slice(0, 120))}`}`);
+    lines.push(
+      `  response: ${head.join(', ') || answer.summary}${body === undefined ? '' : `, first bytes ${JSON.stringify(body.slice(0, 120))}`}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

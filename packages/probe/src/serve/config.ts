@@ -18,16 +18,23 @@ export interface ExporterConfig {
 
 export const EXPORTER_DEFAULTS = { maxConcurrent: 4, maxTimeMs: 10_000 } as const;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function moduleOf(name: string, value: unknown, where: string): ModuleArgs {
-  if (!isObject(value)) throw new ProbeError('CONFIG_INVALID', `${where}: modules.${name} must be an object of check options`);
+  if (!isObject(value))
+    throw new ProbeError('CONFIG_INVALID', `${where}: modules.${name} must be an object of check options`);
   const args: Record<string, unknown> = {};
   for (const [key, given] of Object.entries(value)) {
-    const spec = (CHECK_OPTIONS as Record<string, { type?: string; array?: boolean; choices?: readonly string[] }>)[key];
+    const spec = (
+      CHECK_OPTIONS as Record<string, { type?: string; array?: boolean; choices?: readonly string[] }>
+    )[key];
     const field = `${where}: modules.${name}.${key}`;
     if (spec === undefined || NOT_IN_MODULES.has(key)) {
-      throw new ProbeError('CONFIG_INVALID', `${field}: not a module option (modules take check options such as "cert", "secret-id", "ca", "max-time")`);
+      throw new ProbeError(
+        'CONFIG_INVALID',
+        `${field}: not a module option (modules take check options such as "cert", "secret-id", "ca", "max-time")`,
+      );
     }
     if (spec.array === true) {
       const list = typeof given === 'string' ? [given] : given;
@@ -57,7 +64,10 @@ export async function loadExporterConfig(file: string): Promise<ExporterConfig> 
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (cause) {
-    const reason = cause instanceof SyntaxError ? `not JSON: ${cause.message}` : `cannot read it (${(cause as NodeJS.ErrnoException).code ?? 'error'})`;
+    const reason =
+      cause instanceof SyntaxError
+        ? `not JSON: ${cause.message}`
+        : `cannot read it (${(cause as NodeJS.ErrnoException).code ?? 'error'})`;
     throw new ProbeError('CONFIG_INVALID', `${where}: ${reason}`, { cause });
   }
   if (!isObject(parsed) || !isObject(parsed.modules) || Object.keys(parsed.modules).length === 0) {
@@ -65,12 +75,19 @@ export async function loadExporterConfig(file: string): Promise<ExporterConfig> 
   }
   for (const key of Object.keys(parsed)) {
     if (!['modules', 'maxConcurrent', 'maxTimeMs'].includes(key)) {
-      throw new ProbeError('CONFIG_INVALID', `${where}: unknown field ${key} (fields: modules, maxConcurrent, maxTimeMs)`);
+      throw new ProbeError(
+        'CONFIG_INVALID',
+        `${where}: unknown field ${key} (fields: modules, maxConcurrent, maxTimeMs)`,
+      );
     }
   }
   return {
-    maxConcurrent: Math.floor(positive(where, 'maxConcurrent', parsed.maxConcurrent, EXPORTER_DEFAULTS.maxConcurrent)),
+    maxConcurrent: Math.floor(
+      positive(where, 'maxConcurrent', parsed.maxConcurrent, EXPORTER_DEFAULTS.maxConcurrent),
+    ),
     maxTimeMs: positive(where, 'maxTimeMs', parsed.maxTimeMs, EXPORTER_DEFAULTS.maxTimeMs),
-    modules: new Map(Object.entries(parsed.modules).map(([name, value]) => [name, moduleOf(name, value, where)])),
+    modules: new Map(
+      Object.entries(parsed.modules).map(([name, value]) => [name, moduleOf(name, value, where)]),
+    ),
   };
 }

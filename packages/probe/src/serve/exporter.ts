@@ -83,7 +83,10 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
 /** The probe's deadline: the config's, the module's max-time, and Prometheus' scrape timeout, whichever is least. */
 function deadlineOf(req: IncomingMessage, config: ExporterConfig, moduleMaxTime: number | undefined): number {
   const header = Number(req.headers['x-prometheus-scrape-timeout-seconds']);
-  const scrape = Number.isFinite(header) && header > 0 ? Math.max(100, header * 1000 - SCRAPE_TIMEOUT_OFFSET_MS) : Number.POSITIVE_INFINITY;
+  const scrape =
+    Number.isFinite(header) && header > 0
+      ? Math.max(100, header * 1000 - SCRAPE_TIMEOUT_OFFSET_MS)
+      : Number.POSITIVE_INFINITY;
   return Math.min(config.maxTimeMs, moduleMaxTime ?? Number.POSITIVE_INFINITY, scrape);
 }
 
@@ -105,7 +108,11 @@ export async function startExporter(
     if (target === null || target === '') return send(res, 400, 'target parameter is missing\n');
     const module = name === null ? undefined : config.modules.get(name);
     if (module === undefined) {
-      return send(res, 400, `unknown module ${JSON.stringify(name)}; known: ${[...config.modules.keys()].join(', ')}\n`);
+      return send(
+        res,
+        400,
+        `unknown module ${JSON.stringify(name)}; known: ${[...config.modules.keys()].join(', ')}\n`,
+      );
     }
     const deadlineMs = deadlineOf(req, config, module['max-time']);
     const start = performance.now();
@@ -113,7 +120,11 @@ export async function startExporter(
     const release = await slots.acquire(waiting);
     if (release === undefined) {
       counters.rejected += 1;
-      return send(res, 503, `no probe slot came free within ${deadlineMs} ms (maxConcurrent ${config.maxConcurrent})\n`);
+      return send(
+        res,
+        503,
+        `no probe slot came free within ${deadlineMs} ms (maxConcurrent ${config.maxConcurrent})\n`,
+      );
     }
     try {
       const left = Math.max(1, Math.round(deadlineMs - (performance.now() - start)));
@@ -132,10 +143,13 @@ export async function startExporter(
     const url = new URL(req.url ?? '/', 'http://exporter');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only\n');
     if (url.pathname === '/probe') {
-      probe(req, res, url).catch((error: unknown) => send(res, 500, `probe failed: ${(error as Error).message}\n`));
+      probe(req, res, url).catch((error: unknown) =>
+        send(res, 500, `probe failed: ${(error as Error).message}\n`),
+      );
       return;
     }
-    if (url.pathname === '/metrics') return send(res, 200, renderFamilies(exporterFamilies(counters, slots, config)), TEXT_FORMAT);
+    if (url.pathname === '/metrics')
+      return send(res, 200, renderFamilies(exporterFamilies(counters, slots, config)), TEXT_FORMAT);
     if (url.pathname === '/-/healthy') return send(res, 200, 'OK\n');
     if (url.pathname === '/') {
       return send(

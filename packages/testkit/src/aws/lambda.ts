@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type EndpointResponse, type LocalEndpoint, localAccountId, localAwsRegion, startHttpEndpoint } from './http-endpoint.ts';
+import {
+  type EndpointResponse,
+  type LocalEndpoint,
+  localAccountId,
+  localAwsRegion,
+  startHttpEndpoint,
+} from './http-endpoint.ts';
 
 /** The Lambda context a Node.js handler receives, as far as local functions need it. */
 export interface LocalLambdaContext {
@@ -59,12 +65,18 @@ function unhandled(errorType: string, errorMessage: string): EndpointResponse {
  * with `errorType`/`errorMessage` when it throws or outlives its timeout; ResourceNotFoundException
  * for an unknown function; 202 for `Event` invocations.
  */
-export async function startLambda(opts: { functions: Readonly<Record<string, LocalFunction>> }): Promise<LocalLambda> {
+export async function startLambda(opts: {
+  functions: Readonly<Record<string, LocalFunction>>;
+}): Promise<LocalLambda> {
   const invocations: LambdaInvocation[] = [];
   const endpoint = await startHttpEndpoint(async (request) => {
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(request.url.pathname);
     if (request.method !== 'POST' || match?.[1] === undefined) {
-      return fault(404, 'UnknownOperationException', `no operation for ${request.method} ${request.url.pathname}`);
+      return fault(
+        404,
+        'UnknownOperationException',
+        `no operation for ${request.method} ${request.url.pathname}`,
+      );
     }
     const given = decodeURIComponent(match[1]);
     // FunctionName may be a name, a partial or a full ARN.
@@ -111,7 +123,10 @@ export async function startLambda(opts: { functions: Readonly<Record<string, Loc
       const result = await Promise.race([run, timedOut]);
       if (result === 'timeout') {
         record('timeout');
-        return unhandled('Sandbox.Timedout', `${context.awsRequestId} Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+        return unhandled(
+          'Sandbox.Timedout',
+          `${context.awsRequestId} Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+        );
       }
       record('result');
       return {
