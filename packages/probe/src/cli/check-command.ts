@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { ProbeError } from '../errors.ts';
 import { loadInputs } from '../inputs/load-inputs.ts';
 import { renderResult, wantsColor } from '../render/index.ts';
 import { renderReport } from '../render/report.ts';
@@ -38,6 +39,9 @@ export async function checkCommand(args: CheckArgs, io: CliIo): Promise<number> 
   }
 
   const options = probeOptionsFromArgs(args, io.env);
+  if (args['via-lambda'] !== undefined) {
+    throw new ProbeError('CONFIG_INVALID', '--watch and --via-lambda exclude each other: schedule the canary instead');
+  }
   const inputs = await loadInputs(options);
   let worst = 0;
   const outputs: string[] = [];
