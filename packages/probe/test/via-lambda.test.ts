@@ -1,6 +1,7 @@
 import {
   createTestPki,
   type Gateway,
+  identitySecret,
   type LocalLambda,
   type LocalSecretsManager,
   startGateway,
@@ -43,8 +44,8 @@ beforeAll(async () => {
     }),
     startSecretsManager({
       secrets: [
-        { name: 'canary/valid', string: identityJson(pki.clients.valid) },
-        { name: 'canary/revoked', string: identityJson(pki.clients.revoked) },
+        { name: 'canary/valid', string: identitySecret(pki.clients.valid) },
+        { name: 'canary/revoked', string: identitySecret(pki.clients.revoked) },
       ],
     }),
     startSilentServer(),
