@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { ProbeError } from '../errors.ts';
 import { loadInputs } from '../inputs/load-inputs.ts';
-import { renderResult, wantsColor } from '../render/index.ts';
+import { wantsColor } from '../render/index.ts';
 import { renderReport } from '../render/report.ts';
+import type { ProbeReport } from '../report.ts';
 import { exitStatusOf } from '../result.ts';
 import { describeSummary, runLatency, watchProbe } from '../watch.ts';
 import { type CheckArgs, probeOptionsFromArgs } from './check-options.ts';
@@ -40,7 +41,10 @@ export async function checkCommand(args: CheckArgs, io: CliIo): Promise<number> 
 
   const options = probeOptionsFromArgs(args, io.env);
   if (args['via-lambda'] !== undefined) {
-    throw new ProbeError('CONFIG_INVALID', '--watch and --via-lambda exclude each other: schedule the canary instead');
+    throw new ProbeError(
+      'CONFIG_INVALID',
+      '--watch and --via-lambda exclude each other: schedule the canary instead',
+    );
   }
   const inputs = await loadInputs(options);
   let worst = 0;
@@ -49,17 +53,19 @@ export async function checkCommand(args: CheckArgs, io: CliIo): Promise<number> 
     intervalMs: args.watch * 1000,
     ...(args.count === undefined ? {} : { count: args.count }),
     ...(io.interrupted === undefined ? {} : { signal: io.interrupted }),
-    onRun: (result, rolling) => {
+    onRun: (run, rolling) => {
+      // --insecure travels with every run's output, as with a single run.
+      const result: ProbeReport = options.insecure === true ? { ...run, insecure: true } : run;
       worst = Math.max(worst, exitStatusOf(result, strict));
       const line =
         format === 'text'
-          ? `#${rolling.runs} ${result.startedAt} ${result.verdict.toUpperCase().padEnd(4)} ${runLatency(result)} ms${result.checks
+          ? `#${rolling.runs} ${result.startedAt} ${result.verdict.toUpperCase().padEnd(4)} ${runLatency(result)} ms${result.insecure === true ? ' INSECURE' : ''}${result.checks
               .filter((c) => c.status === 'fail')
               .map((c) => ` ${c.id}:${c.code ?? '?'}`)
               .join('')} | ${describeSummary(rolling)}\n`
           : format === 'json'
             ? `${JSON.stringify(result)}\n`
-            : renderResult(result, format);
+            : renderReport(result, format);
       outputs.push(line);
       if (args.output === undefined) io.stdout.write(line);
     },
