@@ -24,13 +24,6 @@ let lambda: LocalLambda;
 let silent: Awaited<ReturnType<typeof startSilentServer>>;
 const events: unknown[] = [];
 
-const identityJson = (issued: TestPki['clients']['valid']) =>
-  JSON.stringify({
-    certificate: issued.certPem,
-    privateKey: issued.keyPem,
-    certificateChain: issued.chainPem,
-  });
-
 beforeAll(async () => {
   [pki] = await Promise.all([createTestPki(), ensureBuilt()]);
   // The canary runs in this process, where the AWS SDK reads its credentials from the environment.
