@@ -1,5 +1,5 @@
 // npm run bundle: the whole mtls-probe CLI as one ESM file, dist/mtls-probe.mjs, that runs with any
-// Node >= 22 and no node_modules (copy it to a bastion host or an SSM session). It is built with the
+// Node >= 22.19 (the floor of undici, which the SDK uses) and no node_modules (copy it to a bastion host or an SSM session). It is built with the
 // same esbuild set-up as the canary's Lambda bundle (packages/consumer-infra/src/canary-bundle.ts).
 // `npm run bundle -- --sea` also writes dist/mtls-probe, a single executable for this platform
 // (Node's single-executable applications: this Node binary with the bundle injected by postject).
