@@ -322,7 +322,10 @@ export function probeOptionsFromArgs(args: CheckArgs, env: NodeJS.ProcessEnv = p
     ...opt('revokedCertFile', args['revoked-cert']),
     ...opt('revokedKeyFile', args['revoked-key']),
     ...opt('servername', args.servername),
-    ...opt('connectTo', dialTargetOf(args['connect-to'], parseTarget(args.url))),
+    ...opt(
+      'connectTo',
+      args['connect-to'] === undefined ? undefined : dialTargetOf(args['connect-to'], parseTarget(args.url)),
+    ),
     ...opt('resolver', args.resolver),
     ...opt('allowPublic', args['allow-public']),
     ...opt('vpcEndpointId', args['vpc-endpoint-id']),
