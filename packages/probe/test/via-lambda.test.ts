@@ -99,6 +99,9 @@ describe.concurrent('mtls-probe check --via-lambda, through the local Lambda Inv
     >;
     expect(event.ca).toContain('-----BEGIN CERTIFICATE-----');
     expect(event.url).toBe(url());
+    // Options left at their defaults stay the canary's own (its environment decides them).
+    expect(event).not.toHaveProperty('expectStatus');
+    expect(event).not.toHaveProperty('timeoutMs');
   });
 
   test('a refused certificate: the same verdict, code and exit status 1 as a local run, in text', async () => {

@@ -3,7 +3,7 @@ import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { awsRequestHandler } from '../aws-request-handler.ts';
 import type { CanaryEvent } from '../canary/handler.ts';
 import { ProbeError } from '../errors.ts';
-import { type ProbeOptions, regionOf } from '../options.ts';
+import { PROBE_DEFAULTS, type ProbeOptions, regionOf } from '../options.ts';
 import type { ProbeReport } from '../report.ts';
 import { CHECK_IDS } from '../result.ts';
 import type { CheckArgs } from './check-options.ts';
@@ -30,6 +30,12 @@ const LOCAL_ONLY = [
 
 const opt = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+
+/**
+ * An option left at the CLI's default is not sent, so the canary's own environment (its
+ * MTLS_PROBE_TIMEOUT_MS, MTLS_PROBE_EXPECT_STATUS) applies as on its schedule.
+ */
+const unlessDefault = <V>(value: V | undefined, fallback: V) => (value === fallback ? undefined : value);
 
 /** The canary event for this command line; --ca files travel as their PEM text, since the canary cannot read them. */
 export async function canaryEventOf(args: CheckArgs, options: ProbeOptions): Promise<CanaryEvent> {
@@ -71,18 +77,18 @@ export async function canaryEventOf(args: CheckArgs, options: ProbeOptions): Pro
     ...opt('ca', caPem),
     ...opt('connectTo', options.connectTo),
     ...opt('trustStoreArn', options.trustStoreArn),
-    ...opt('expectStatus', options.expectStatus),
-    ...opt('timeoutMs', options.timeoutMs),
+    ...opt('expectStatus', unlessDefault(options.expectStatus, PROBE_DEFAULTS.expectStatus)),
+    ...opt('timeoutMs', unlessDefault(options.timeoutMs, PROBE_DEFAULTS.timeoutMs)),
     ...opt('servername', options.servername),
     ...opt('resolver', options.resolver),
-    ...opt('allowPublic', options.allowPublic),
+    ...opt('allowPublic', unlessDefault(options.allowPublic, false)),
     ...opt('vpcEndpointId', options.vpcEndpointId),
     ...opt('region', options.region),
-    ...opt('method', options.method),
+    ...opt('method', unlessDefault(options.method?.toUpperCase(), PROBE_DEFAULTS.method)),
     ...opt('headers', options.headers),
     ...opt('body', options.body),
-    ...opt('warnDays', options.warnDays),
-    ...opt('insecure', options.insecure),
+    ...opt('warnDays', unlessDefault(options.warnDays, PROBE_DEFAULTS.warnDays)),
+    ...opt('insecure', unlessDefault(options.insecure, false)),
     ...opt('maxTimeMs', args['max-time']),
     ...(args.verbose === true ? { certificateRequests: true } : {}),
   };
