@@ -110,6 +110,7 @@ describe('mtls-probe serve, scraped over HTTP like blackbox_exporter', { timeout
     const [first, second] = await Promise.all([
       scrape(`/probe?target=${hung}&module=valid`),
       scrape(`/probe?target=${hung}&module=valid`),
+      scrape(`/probe?target=${target()}&module=valid`),
     ]);
     const elapsed = performance.now() - started;
     const statuses = [first.status, second.status].sort();
@@ -122,6 +123,8 @@ describe('mtls-probe serve, scraped over HTTP like blackbox_exporter', { timeout
     expect(elapsed).toBeLessThan(2 * probeDeadlineMs + 1500);
     const own = parseExposition((await scrape('/metrics')).text);
     expect(own.one('mtls_probe_exporter_max_concurrent_probes').value).toBe(1);
+    // Three requests at once, and never more than one probe running.
+    expect(own.one('mtls_probe_exporter_probes_in_flight_peak').value).toBe(1);
     expect(own.one('mtls_probe_exporter_probes_in_flight').value).toBe(0);
     expect(
       own.one('mtls_probe_exporter_probes_total', { module: 'valid', verdict: 'pass' }).value,

@@ -21,6 +21,8 @@ export interface Exporter {
 interface Counters {
   readonly probes: Map<string, number>;
   rejected: number;
+  /** The most probes that ran at once since start. */
+  peak: number;
   durationSum: number;
   durationCount: number;
 }
@@ -53,6 +55,12 @@ function exporterFamilies(counters: Counters, slots: Slots, config: ExporterConf
       help: 'Probes running now.',
       type: 'gauge',
       samples: [{ value: slots.inUse }],
+    },
+    {
+      name: 'mtls_probe_exporter_probes_in_flight_peak',
+      help: 'The most probes that ran at once since the exporter started.',
+      type: 'gauge',
+      samples: [{ value: counters.peak }],
     },
     {
       name: 'mtls_probe_exporter_max_concurrent_probes',
@@ -100,7 +108,7 @@ export async function startExporter(
   env: NodeJS.ProcessEnv,
 ): Promise<Exporter> {
   const slots = new Slots(config.maxConcurrent);
-  const counters: Counters = { probes: new Map(), rejected: 0, durationSum: 0, durationCount: 0 };
+  const counters: Counters = { probes: new Map(), rejected: 0, peak: 0, durationSum: 0, durationCount: 0 };
 
   async function probe(req: IncomingMessage, res: ServerResponse, url: URL) {
     const target = url.searchParams.get('target');
@@ -126,6 +134,7 @@ export async function startExporter(
         `no probe slot came free within ${deadlineMs} ms (maxConcurrent ${config.maxConcurrent})\n`,
       );
     }
+    counters.peak = Math.max(counters.peak, slots.inUse);
     try {
       const left = Math.max(1, Math.round(deadlineMs - (performance.now() - start)));
       const { report } = await runCheckOrReport({ ...module, url: target, 'max-time': left }, env);
