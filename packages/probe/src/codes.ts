@@ -45,6 +45,18 @@ const probeOnly = {
     hop: 'revocation',
     hint: 'the CRL could not be fetched: check the s3:// or https:// location and read permission',
   },
+  MTLS_UNCONFIRMED: {
+    hop: 'tls-client',
+    hint: 'the server neither refused nor answered within the response deadline, and showed no evidence of accepting the connection (no response byte, HTTP/2 SETTINGS or TLS 1.3 session ticket): a refusal held back (s2n may wait 10-30 s) or a slow API; raise --response-timeout, or check the ALB connection log',
+  },
+  MTLS_ENFORCED_BY_BACKEND: {
+    hop: 'tls-client',
+    hint: 'mTLS is enforced at HTTP level by the backend (401/403 without a certificate), not by the TLS listener: set the ALB listener to mutual TLS verify mode if the listener should refuse',
+  },
+  REVOCATION_UNCONFIRMED: {
+    hop: 'revocation',
+    hint: 'the refusal proves nothing about revocation: the certificate would be refused for another reason (see details.otherReasons), or the server did not answer; use a certificate that is valid apart from being revoked',
+  },
   REVOCATION_NOT_ENFORCED: {
     hop: 'revocation',
     hint: "the server accepted a revoked certificate: add the CRL to the ALB trust store's revocation lists",
@@ -97,6 +109,8 @@ const sharedWithSdk = [
   'HTTP_ACCESS_DENIED',
   'HTTP_MISSING_AUTH_TOKEN',
   'HTTP_UNAUTHORIZED',
+  'HTTP_FORBIDDEN',
+  'HTTP_ENDPOINT_POLICY_DENIED',
   'HTTP_GATEWAY_ERROR',
   'HTTP_UNEXPECTED_STATUS',
 ] as const satisfies readonly ErrorCode[];

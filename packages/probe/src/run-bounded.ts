@@ -105,7 +105,14 @@ export async function runProbeBounded(options: ProbeOptions, limits: RunLimits =
     options.timeoutMs ?? PROBE_DEFAULTS.timeoutMs,
     maxTimeMs ?? Number.POSITIVE_INFINITY,
   );
-  const bounded: ProbeOptions = { ...options, timeoutMs: stepMs };
+  const cap = maxTimeMs ?? Number.POSITIVE_INFINITY;
+  const bounded: ProbeOptions = {
+    ...options,
+    timeoutMs: stepMs,
+    ...(maxTimeMs === undefined
+      ? {}
+      : { responseTimeoutMs: Math.min(options.responseTimeoutMs ?? PROBE_DEFAULTS.responseTimeoutMs, cap) }),
+  };
   const insecure = options.insecure === true;
   // Validate the options before reading any secret or file: a typo should not cost an AWS call.
   buildContext(bounded, { crls: [] });

@@ -153,6 +153,63 @@ describe('mtls-emulator command', () => {
     expect(await exited(child)).toBe(0);
   });
 
+  test('API and refusal flags: --missing-route, --authorizer, --endpoint-policy-deny, --domain-name, --blinding, --alpn', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gateway-bin-'));
+    dirs.push(dir);
+    const start = async (args: string[]) => {
+      const { child, firstLine } = startEmulator(['--json', '--out', dir, ...args]);
+      const info = JSON.parse(await firstLine) as {
+        url: string;
+        port: number;
+        files: Record<string, string>;
+      };
+      const [ca, cert, key] = await Promise.all(
+        ['ca', 'clientCert', 'clientKey'].map((name) => readFile(info.files[name] as string, 'utf8')),
+      );
+      return { child, info, ca: ca as string, cert: cert as string, key: key as string };
+    };
+    const forbidden = await start(['--missing-route', 'forbidden', '--authorizer', 'allow']);
+    const nope = await get(`${forbidden.info.url}/nope`, forbidden.ca, forbidden.cert, forbidden.key);
+    expect(nope).toEqual({ status: 403, body: '{"message":"Missing Authentication Token"}' });
+    forbidden.child.kill('SIGTERM');
+    expect(await exited(forbidden.child)).toBe(0);
+
+    const denied = await start(['--authorizer', 'deny', '--alpn', 'http/1.1']);
+    expect(await get(`${denied.info.url}/widgets`, denied.ca, denied.cert, denied.key)).toEqual({
+      status: 403,
+      body: '{"Message":"User is not authorized to access this resource with an explicit deny"}',
+    });
+    denied.child.kill('SIGTERM');
+    expect(await exited(denied.child)).toBe(0);
+
+    const policy = await start([
+      '--endpoint-policy-deny',
+      'InvalidSignatureException',
+      '--blinding',
+      '100-200',
+    ]);
+    const invalid = await get(`${policy.info.url}/widgets`, policy.ca, policy.cert, policy.key);
+    expect(invalid.status).toBe(403);
+    expect(invalid.body).toContain('The request signature we calculated does not match');
+    policy.child.kill('SIGTERM');
+    expect(await exited(policy.child)).toBe(0);
+
+    const domain = await start(['--domain-name', 'api.example.com']);
+    expect((await get(`${domain.info.url}/widgets`, domain.ca, domain.cert, domain.key)).status).toBe(403);
+    domain.child.kill('SIGTERM');
+    expect(await exited(domain.child)).toBe(0);
+  });
+
+  test('a bad --blinding range exits non-zero naming the flag', async () => {
+    const { child } = startEmulator(['--blinding', '500-100']);
+    let err = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    expect(await exited(child)).not.toBe(0);
+    expect(err).toMatch(/--blinding must be 's2n' or MIN-MAX/);
+  });
+
   test('a bad option exits non-zero with a message', async () => {
     const { child } = startEmulator(['--mode', 'strict']);
     let err = '';

@@ -256,7 +256,7 @@ describe('connection log', () => {
       const seen = await attempt(gateway, pki, client);
       expect({ flavour, signal: seen.signal }).toEqual({
         flavour,
-        signal: expected[flavour] === 'Success' ? 'answer' : 'alert',
+        signal: expected[flavour] === 'Success' ? 'answer' : 'reset',
       });
     }
     const statuses = gateway.connectionLog.map((e) => e.tlsVerifyStatus);
@@ -302,9 +302,9 @@ describe('trust store and expiry settings', () => {
     expect((await attempt(gateway, pki, pki.clients.expired)).signal).toBe('answer');
     expect((await attempt(gateway, pki, pki.clients.notYetValid)).signal).toBe('answer');
     // Revocation still applies.
-    expect((await attempt(gateway, pki, pki.clients.revoked)).signal).toBe('alert');
+    expect((await attempt(gateway, pki, pki.clients.revoked)).signal).toBe('reset');
     gateway.update({ ignoreClientCertificateExpiry: false });
-    expect((await attempt(gateway, pki, pki.clients.expired)).signal).toBe('alert');
+    expect((await attempt(gateway, pki, pki.clients.expired)).signal).toBe('reset');
     expect(gateway.connectionLog.map((e) => e.tlsVerifyStatus)).toEqual([
       'Success',
       'Success',
@@ -316,13 +316,13 @@ describe('trust store and expiry settings', () => {
   test('setTrustStore reloads CAs and CRLs for new connections', async () => {
     const pki = await testPki();
     const gateway = await gatewayFor(pki, { trustStore: { caPem: pki.foreignRoot.certPem } });
-    expect((await attempt(gateway, pki, pki.clients.valid)).signal).toBe('alert');
+    expect((await attempt(gateway, pki, pki.clients.valid)).signal).toBe('reset');
     expect((await attempt(gateway, pki, pki.clients.foreignCa)).signal).toBe('answer');
     gateway.setTrustStore({ caPem: pki.trustStorePem });
     expect((await attempt(gateway, pki, pki.clients.valid)).signal).toBe('answer');
     expect((await attempt(gateway, pki, pki.clients.revoked)).signal).toBe('answer');
     gateway.setTrustStore({ caPem: pki.trustStorePem, crlPems: [pki.crlPem] });
-    expect((await attempt(gateway, pki, pki.clients.revoked)).signal).toBe('alert');
+    expect((await attempt(gateway, pki, pki.clients.revoked)).signal).toBe('reset');
     expect(gateway.connectionLog.map((e) => e.tlsVerifyStatus)).toEqual([
       'Failed:ClientCertUntrusted',
       'Success',

@@ -25,6 +25,7 @@ export interface CanaryEvent {
   readonly connectTo?: string;
   readonly trustStoreArn?: string;
   readonly timeoutMs?: number;
+  readonly responseTimeoutMs?: number;
   readonly servername?: string;
   /** DNS server IP[:PORT] to ask instead of the VPC resolver. */
   readonly resolver?: string;
@@ -122,6 +123,10 @@ export function canaryOptions(event: CanaryEvent, env: NodeJS.ProcessEnv): Probe
     event.timeoutMs === undefined ? CANARY_ENV.timeoutMs : 'event.timeoutMs',
     event.timeoutMs ?? env[CANARY_ENV.timeoutMs],
   );
+  const responseTimeoutMs = positiveNumber(
+    event.responseTimeoutMs === undefined ? CANARY_ENV.responseTimeoutMs : 'event.responseTimeoutMs',
+    event.responseTimeoutMs ?? env[CANARY_ENV.responseTimeoutMs],
+  );
   const secretsEndpoint = env[CANARY_ENV.secretsEndpoint];
   const versionStage = text('event.versionStage', event.versionStage);
   return {
@@ -143,6 +148,7 @@ export function canaryOptions(event: CanaryEvent, env: NodeJS.ProcessEnv): Probe
     ...(trustStoreArn === undefined || trustStoreArn === '' ? {} : { trustStoreArn }),
     ...(expectStatus === undefined ? {} : { expectStatus }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(responseTimeoutMs === undefined ? {} : { responseTimeoutMs }),
     ...opt('servername', text('event.servername', event.servername)),
     ...opt('resolver', text('event.resolver', event.resolver)),
     ...opt('vpcEndpointId', text('event.vpcEndpointId', event.vpcEndpointId)),

@@ -25,6 +25,8 @@ export const CANARY_ENV = {
   trustStoreArn: 'MTLS_PROBE_TRUST_STORE_ARN',
   /** Per-step deadline in milliseconds. */
   timeoutMs: 'MTLS_PROBE_TIMEOUT_MS',
+  /** Deadline for the answer in milliseconds (default 30000; keep it below the function's timeout). */
+  responseTimeoutMs: 'MTLS_PROBE_RESPONSE_TIMEOUT_MS',
   /** Secrets Manager endpoint (the AWS SDK's own variable). */
   secretsEndpoint: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   /** Powertools Metrics: the namespace and the `service` dimension value. */

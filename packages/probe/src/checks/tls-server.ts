@@ -4,7 +4,7 @@ import { formatHostPort } from '../net/address.ts';
 import { classifyExchange } from '../net/exchange-failure.ts';
 import type { TlsExchangeResult } from '../net/tls-exchange.ts';
 import { type Check, fail, pass } from './check.ts';
-import { exchangeAll, exchangeFacts } from './exchange-all.ts';
+import { exchangeFacts, handshakeAll } from './exchange-all.ts';
 import { presentableIdentity } from './identity-inspection.ts';
 import { waiveServerTrust } from './server-trust-waiver.ts';
 
@@ -64,9 +64,8 @@ export const tlsServerCheck: Check = {
     const identity = presentableIdentity(context);
     // Present the client certificate when there is one: under TLS 1.2 a verify-mode server aborts a
     // handshake without one, and this check is about the server's side only.
-    const results = await exchangeAll(context, {
+    const results = await handshakeAll(context, {
       ...(identity === undefined ? {} : { identity }),
-      withRequest: false,
       alpn: ['h2', 'http/1.1'],
     });
     const perAddress = results.map((r) => {

@@ -79,6 +79,7 @@ export async function canaryEventOf(args: CheckArgs, options: ProbeOptions): Pro
     ...opt('trustStoreArn', options.trustStoreArn),
     ...opt('expectStatus', unlessDefault(options.expectStatus, PROBE_DEFAULTS.expectStatus)),
     ...opt('timeoutMs', unlessDefault(options.timeoutMs, PROBE_DEFAULTS.timeoutMs)),
+    ...opt('responseTimeoutMs', unlessDefault(options.responseTimeoutMs, PROBE_DEFAULTS.responseTimeoutMs)),
     ...opt('servername', options.servername),
     ...opt('resolver', options.resolver),
     ...opt('allowPublic', unlessDefault(options.allowPublic, false)),

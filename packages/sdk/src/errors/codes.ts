@@ -154,7 +154,15 @@ const table = {
   },
   HTTP_UNAUTHORIZED: {
     hop: 'http',
-    hint: "the API's authorizer refused the call: check the credentials it expects",
+    hint: "the API's authorizer refused the call (401, or 403 with an explicit deny): check the credentials it expects",
+  },
+  HTTP_FORBIDDEN: {
+    hop: 'http',
+    hint: "403 ForbiddenException 'Forbidden': a WAF rule, or a Host / x-apigw-api-id the execute-api endpoint does not route to an API (use the custom domain name, or the API's execute-api host)",
+  },
+  HTTP_ENDPOINT_POLICY_DENIED: {
+    hop: 'http',
+    hint: "the execute-api VPC endpoint's policy denied the call (IncompleteSignatureException / InvalidSignatureException): the producer must allow this API in the endpoint policy",
   },
   HTTP_GATEWAY_ERROR: {
     hop: 'http',
