@@ -108,7 +108,9 @@ function curlCommand(
   const dial = dialOf(check, report);
   // curl takes SNI and Host from the URL, so the URL carries the servername and --connect-to pins the address.
   const url = new URL(target.url);
-  if (target.servername !== target.host && isIP(target.servername) === 0) url.hostname = target.servername;
+  const originalHost = url.host;
+  const rewritten = target.servername !== target.host && isIP(target.servername) === 0;
+  if (rewritten) url.hostname = target.servername;
   const urlHost = url.hostname.startsWith('[')
     ? url.hostname
     : isIP(url.hostname) === 6
@@ -129,10 +131,11 @@ function curlCommand(
   words.push('--connect-to', `${urlHost}:${target.port}:${formatHostPort(dial.address, dial.port)}`);
   const method = (options.method ?? 'GET').toUpperCase();
   if (method !== 'GET') words.push('--request', method);
-  for (const header of options.headers ?? []) {
-    const [name, value] = parseHeaderLine(header);
-    words.push('--header', `${name}: ${value}`);
-  }
+  const headers = (options.headers ?? []).map(parseHeaderLine);
+  // The probe sends the URL's own Host; keep it when the URL above carries the servername instead.
+  if (rewritten && !headers.some(([name]) => name.toLowerCase() === 'host'))
+    words.push('--header', `Host: ${originalHost}`);
+  for (const [name, value] of headers) words.push('--header', `${name}: ${value}`);
   if (options.body !== undefined) words.push('--data-raw', options.body);
   words.push(url.toString());
   return line(words);
