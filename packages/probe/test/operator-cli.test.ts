@@ -248,6 +248,9 @@ describe.concurrent('mtls-probe operator habits, end to end against the gateway'
         'NOT_SET_ANYWHERE',
       ]),
     ]);
+    const cert = await runCli(['cert', encrypted.cert, '--key', encrypted.key, '--passphrase-file', file]);
+    expect(cert.status, cert.stderr).toBe(0);
+    expect(cert.stdout).toContain('CN=client valid');
     expect(byEnv.status, byEnv.stdout + byEnv.stderr).toBe(0);
     expect(byFile.status, byFile.stdout + byFile.stderr).toBe(0);
     expect(missing.status).toBe(2);
