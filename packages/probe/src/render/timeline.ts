@@ -99,7 +99,8 @@ export function renderTimeline(report: ProbeReport): string {
       textAt(d, 'requestId') === undefined ? undefined : `request id ${textAt(d, 'requestId')}`,
       textAt(d, 'errorType') === undefined ? undefined : `error type ${textAt(d, 'errorType')}`,
     ].filter((p) => p !== undefined);
-    const body = textAt(d, 'body');
+    // `body` is the start of a failed answer; `bodyStart`, when the check reports it, that of any answer.
+    const body = textAt(d, 'body') ?? textAt(d, 'bodyStart');
     lines.push(
       `  response: ${head.join(', ') || answer.summary}${body === undefined ? '' : `, first bytes ${JSON.stringify(body.slice(0, 120))}`}`,
     );
