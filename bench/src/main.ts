@@ -112,7 +112,7 @@ async function measureTarget(pki: TestPki, target: ServerTarget, config: ConfigF
 
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
-/** The contract's ratios (CONTRACTS.md section 4) for one server: throughput is GET req/s. */
+/** The ratios the benchmark reports for one server (the SDK against each baseline): throughput is GET req/s. */
 function ratios(reports: Reports) {
   const measured = (kind: ClientKind) => {
     const report = reports.get(kind);

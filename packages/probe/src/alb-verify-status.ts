@@ -21,8 +21,8 @@ export function codeForAlbStatus(status: unknown): ProbeCode | undefined {
 }
 
 /**
- * What the ALB's refusal alert says about the client certificate (AWS-BEHAVIOUR.md: s2n sends
- * certificate_revoked, certificate_unknown for an untrusted chain, certificate_expired), so that a
+ * What the ALB's refusal alert says about the client certificate (the ALB's TLS stack, s2n,
+ * sends certificate_revoked, certificate_unknown for an untrusted chain, certificate_expired), so that a
  * rejection the offline checks could not explain still gets a hint that points somewhere.
  */
 const ALERT_CODES: Readonly<Record<string, ProbeCode>> = {

@@ -79,6 +79,10 @@ const probeOnly = {
     hop: 'revocation',
     hint: "the server accepted a revoked certificate: add the CRL to the ALB trust store's revocation lists",
   },
+  CANARY_INVOKE_FAILED: {
+    hop: 'config',
+    hint: "the canary function could not be invoked or failed: check the --via-lambda name, the region, lambda:InvokeFunction permission and the function's logs",
+  },
   TRUST_STORE_UNAVAILABLE: {
     hop: 'trust-store',
     hint: 'the ALB trust store could not be read: check the ARN, the region and elasticloadbalancing:DescribeTrustStores/GetTrustStoreCaCertificatesBundle permission',

@@ -53,6 +53,8 @@ export interface ProbeContext {
   readonly expectStatus: number;
   readonly warnDays: number;
   readonly allowPublic: boolean;
+  /** --insecure: server-trust failures warn instead of failing. */
+  readonly insecure: boolean;
   readonly resolver: { host: string; port: number } | undefined;
   readonly connectTo: DialTarget | undefined;
   readonly vpcEndpoint?: { readonly id: string; readonly endpoint?: string; readonly region: string };

@@ -17,10 +17,19 @@ export {
   renderEmf,
   renderJson,
   renderJunit,
+  renderPrometheus,
   renderResult,
   renderText,
   wantsColor,
 } from './render/index.ts';
+export {
+  type CertificateRequestFacts,
+  type NotRunReason,
+  notRunReport,
+  type ProbeReport,
+  type Reproduction,
+} from './report.ts';
+export { type PassphraseFrom, type ReproduceValues, reproduceCommands } from './reproduce.ts';
 export {
   CHECK_IDS,
   type CheckId,
@@ -32,4 +41,6 @@ export {
   type Verdict,
   verdictOf,
 } from './result.ts';
+export { type RunLimits, runProbeBounded } from './run-bounded.ts';
+export { PROBE_VERSION } from './version.ts';
 export { describeSummary, percentile, type WatchSummary, watchProbe } from './watch.ts';

@@ -61,6 +61,12 @@ export interface ProbeOptions {
   readonly responseTimeoutMs?: number;
   /** Days before expiry from which client-cert.inspect warns. @default 14 */
   readonly warnDays?: number;
+  /**
+   * Continue past server-trust failures (untrusted, expired or misnamed server certificate), as
+   * curl's --insecure: tls.server then warns instead of failing, and every output says so.
+   * @default false
+   */
+  readonly insecure?: boolean;
   /** The clock used to judge validity (tests). @default now */
   readonly now?: Date;
 }

@@ -1,6 +1,6 @@
 import type { ProbeCode } from './codes.ts';
 
-/** The checks of `mtls-probe check`, in the order they run and are reported (CONTRACTS.md section 1). */
+/** The checks of `mtls-probe check`, in the order they run and are reported (a public contract: docs/probe-result.schema.json). */
 export const CHECK_IDS = [
   'dns.resolve',
   'vpce.state',

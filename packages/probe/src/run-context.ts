@@ -81,6 +81,7 @@ export function buildContext(options: ProbeOptions, inputs: ProbeInputs): ProbeC
     expectStatus: options.expectStatus ?? PROBE_DEFAULTS.expectStatus,
     warnDays: options.warnDays ?? PROBE_DEFAULTS.warnDays,
     allowPublic: options.allowPublic ?? false,
+    insecure: options.insecure ?? false,
     resolver: resolver === undefined ? undefined : { host: resolver.host, port: resolver.port },
     connectTo: connectTo === undefined ? undefined : { address: connectTo.host, port: connectTo.port },
     ...(options.vpcEndpointId === undefined

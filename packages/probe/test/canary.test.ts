@@ -163,4 +163,27 @@ describe('canary handler', () => {
     expect(missing.result.error).toMatchObject({ code: 'CONFIG_INVALID' });
     expect(missing.result.error?.message).toContain(CANARY_ENV.url);
   });
+
+  test('the event carries the check options that make sense in Lambda; each is type-checked', async () => {
+    const env = baseEnv('canary/valid');
+    const { result } = await invoke(env, {
+      method: 'POST',
+      headers: ['content-type: application/json'],
+      body: '{"value":"1"}',
+      expectStatus: 201,
+      servername: 'localhost',
+      warnDays: 30,
+      insecure: true,
+    });
+    expect(result.verdict, JSON.stringify(result.checks.filter((c) => c.status === 'fail'))).toBe('pass');
+    expect(result.insecure).toBe(true);
+    expect(result.checks.find((c) => c.id === 'http.response')?.details.status).toBe(201);
+    const bad = await invoke(env, { headers: 'content-type: text/plain' });
+    expect(bad.result.error).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: 'event.headers: must be a list of strings',
+    });
+    const negative = await invoke(env, { maxTimeMs: -1 });
+    expect(negative.result.error?.message).toContain('event.maxTimeMs');
+  });
 });

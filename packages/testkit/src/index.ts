@@ -20,6 +20,14 @@ export {
   localAwsCredentials,
   localAwsRegion,
 } from './aws/http-endpoint.ts';
+export type {
+  LambdaInvocation,
+  LocalFunction,
+  LocalLambda,
+  LocalLambdaContext,
+  LocalLambdaHandler,
+} from './aws/lambda.ts';
+export { startLambda } from './aws/lambda.ts';
 export type { LambdaSecretsExtensionOptions, LocalLambdaSecretsExtension } from './aws/lambda-extension.ts';
 export { startLambdaSecretsExtension } from './aws/lambda-extension.ts';
 export type { LocalS3 } from './aws/s3.ts';

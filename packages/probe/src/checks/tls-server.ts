@@ -6,6 +6,7 @@ import type { TlsExchangeResult } from '../net/tls-exchange.ts';
 import { type Check, fail, pass } from './check.ts';
 import { exchangeFacts, handshakeAll } from './exchange-all.ts';
 import { presentableIdentity } from './identity-inspection.ts';
+import { waiveServerTrust } from './server-trust-waiver.ts';
 
 interface ServerVerdict {
   readonly code?: ProbeCode;
@@ -98,9 +99,12 @@ export const tlsServerCheck: Check = {
     };
     const firstBad = perAddress.find((p) => p.verdict.code !== undefined);
     if (firstBad?.verdict.code !== undefined) {
-      const outcome = fail(firstBad.verdict.code, firstBad.verdict.message ?? firstBad.verdict.code, details);
+      const outcome = waiveServerTrust(
+        context,
+        fail(firstBad.verdict.code, firstBad.verdict.message ?? firstBad.verdict.code, details),
+      );
       const good = results.filter((_, i) => perAddress[i]?.verdict.code === undefined);
-      if (good.length === 0) return outcome;
+      if (outcome.status !== 'fail' || good.length === 0) return outcome;
       // Each address is one AZ's interface: the later checks go on through those whose TLS is sound.
       context.dialTargets = good.map((r) => ({ address: r.address, port: r.port }));
       return {

@@ -5,6 +5,7 @@ import { loadIdentity } from '../inputs/identity.ts';
 import { pemOrBase64, readOptionFile } from '../inputs/read-file.ts';
 import { type CredentialSource, PROBE_DEFAULTS } from '../options.ts';
 import type { CliIo } from './io.ts';
+import { passphraseOf } from './passphrase.ts';
 import { secretSource } from './secret-source.ts';
 
 const source = 'Identity (a file or --secret-id):';
@@ -20,6 +21,17 @@ export const CERT_OPTIONS = {
     type: 'string',
     group: source,
     describe: 'passphrase of an encrypted key or PKCS#12 (never printed); default: none',
+  },
+  'passphrase-env': {
+    type: 'string',
+    group: source,
+    describe:
+      'read the passphrase from this environment variable (a --passphrase shows in ps); default: none',
+  },
+  'passphrase-file': {
+    type: 'string',
+    group: source,
+    describe: 'read the passphrase from the first line of FILE; default: none',
   },
   'secret-id': {
     type: 'string',
@@ -56,6 +68,8 @@ export interface CertArgs {
   readonly file?: string | undefined;
   readonly key?: string | undefined;
   readonly passphrase?: string | undefined;
+  readonly 'passphrase-env'?: string | undefined;
+  readonly 'passphrase-file'?: string | undefined;
   readonly 'secret-id'?: string | undefined;
   readonly 'version-stage'?: string | undefined;
   readonly 'secrets-endpoint'?: string | undefined;
@@ -66,12 +80,13 @@ export interface CertArgs {
   readonly format?: 'text' | 'json' | undefined;
 }
 
-function credentialSource(args: CertArgs): CredentialSource {
-  const passphrase = args.passphrase === undefined ? {} : { passphrase: args.passphrase };
+function credentialSource(args: CertArgs, env: NodeJS.ProcessEnv): CredentialSource {
+  const secret = passphraseOf(args, env);
+  const passphrase = secret === undefined ? {} : { passphrase: secret };
   if (args['secret-id'] !== undefined) {
     if (args.file !== undefined)
       throw new ProbeError('CONFIG_INVALID', 'give either <file> or --secret-id, not both');
-    return secretSource(args['secret-id'], args);
+    return secretSource(args['secret-id'], { ...args, passphrase: secret });
   }
   if (args.file === undefined) throw new ProbeError('CONFIG_INVALID', 'give <file> or --secret-id');
   if (/\.(p12|pfx)$/i.test(args.file)) return { kind: 'pfx', pfxFile: args.file, ...passphrase };
@@ -89,7 +104,7 @@ async function certificatesOnly(args: CertArgs, error: unknown) {
 }
 
 export async function certCommand(args: CertArgs, io: CliIo): Promise<number> {
-  const source = credentialSource(args);
+  const source = credentialSource(args, io.env);
   let identity: Awaited<ReturnType<typeof loadIdentity>>;
   try {
     // `cert` takes the file as <file>, and a PKCS#12 file by its .p12/.pfx name.

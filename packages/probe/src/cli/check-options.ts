@@ -2,6 +2,9 @@ import type { Options } from 'yargs';
 import { ProbeError } from '../errors.ts';
 import { type CredentialSource, PROBE_DEFAULTS, type ProbeOptions } from '../options.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../render/index.ts';
+import { parseTarget } from '../run-context.ts';
+import { dialTargetOf } from './connect-to.ts';
+import { passphraseOf } from './passphrase.ts';
 import { secretSource } from './secret-source.ts';
 
 const credentials = 'Client credentials (one of):';
@@ -11,7 +14,7 @@ const request = 'Request:';
 const output = 'Output:';
 
 /**
- * `mtls-probe check` options, declared as data (CONTRACTS.md section 1). Each description states
+ * `mtls-probe check` options, declared as data (a public contract: add, never rename). Each description states
  * its default; yargs adds `[default: …]` where there is a value.
  */
 export const CHECK_OPTIONS = {
@@ -34,6 +37,17 @@ export const CHECK_OPTIONS = {
     type: 'string',
     group: credentials,
     describe: 'passphrase of an encrypted key or PKCS#12 (never printed); default: none',
+  },
+  'passphrase-env': {
+    type: 'string',
+    group: credentials,
+    describe:
+      'read the passphrase from this environment variable (a --passphrase shows in ps); default: none',
+  },
+  'passphrase-file': {
+    type: 'string',
+    group: credentials,
+    describe: 'read the passphrase from the first line of FILE; default: none',
   },
   'secret-id': {
     type: 'string',
@@ -106,7 +120,8 @@ export const CHECK_OPTIONS = {
   'connect-to': {
     type: 'string',
     group: network,
-    describe: 'HOST:PORT to dial instead of the URL host, keeping SNI and Host (like curl); default: none',
+    describe:
+      "HOST:PORT to dial instead of the URL host, keeping SNI and Host, or curl's HOST1:PORT1:HOST2:PORT2 (dial HOST2:PORT2 when the URL is HOST1:PORT1; an empty HOST1 or PORT1 matches any); default: none",
   },
   resolver: {
     type: 'string',
@@ -142,6 +157,32 @@ export const CHECK_OPTIONS = {
     describe:
       'deadline for the answer (headers, then each body gap) in milliseconds; API Gateway integrations may take 29 s',
   },
+  'max-time': {
+    type: 'number',
+    group: network,
+    describe:
+      'deadline for the whole run in milliseconds (what has finished is reported); default: none, only --timeout per step',
+  },
+  insecure: {
+    type: 'boolean',
+    alias: 'k',
+    group: network,
+    default: false,
+    describe:
+      'continue past an untrusted, expired or misnamed server certificate (a warning, flagged in every output)',
+  },
+  'via-lambda': {
+    type: 'string',
+    group: network,
+    describe:
+      'run the check inside the VPC through this deployed canary function (Lambda Invoke) and report here; default: run locally',
+  },
+  'lambda-endpoint': {
+    type: 'string',
+    group: network,
+    describe:
+      'Lambda endpoint URL for --via-lambda; default: AWS_ENDPOINT_URL_LAMBDA or the regional endpoint',
+  },
   'expect-status': {
     type: 'number',
     group: request,
@@ -173,6 +214,14 @@ export const CHECK_OPTIONS = {
   },
   format: { choices: OUTPUT_FORMATS, group: output, default: 'text', describe: 'output format' },
   output: { type: 'string', group: output, describe: 'write the report to FILE; default: stdout' },
+  verbose: {
+    type: 'boolean',
+    alias: 'v',
+    group: output,
+    default: false,
+    describe:
+      "text: a per-address timeline (DNS, TCP, TLS, server chain, the CertificateRequest's CA names, HTTP); json: the CA names",
+  },
   strict: { type: 'boolean', group: output, default: false, describe: 'exit 3 when a check warned' },
   watch: {
     type: 'number',
@@ -194,6 +243,8 @@ export interface CheckArgs {
   readonly key?: Str;
   readonly pfx?: Str;
   readonly passphrase?: Str;
+  readonly 'passphrase-env'?: Str;
+  readonly 'passphrase-file'?: Str;
   readonly 'secret-id'?: Str;
   readonly 'version-stage'?: Str;
   readonly 'secrets-endpoint'?: Str;
@@ -214,6 +265,11 @@ export interface CheckArgs {
   readonly 'ec2-endpoint'?: Str;
   readonly timeout?: number | undefined;
   readonly 'response-timeout'?: number | undefined;
+  readonly 'max-time'?: number | undefined;
+  readonly insecure?: boolean | undefined;
+  readonly 'via-lambda'?: Str;
+  readonly 'lambda-endpoint'?: Str;
+  readonly verbose?: boolean | undefined;
   readonly 'expect-status'?: number | undefined;
   readonly method?: Str;
   readonly header?: readonly string[] | undefined;
@@ -226,12 +282,13 @@ export interface CheckArgs {
   readonly count?: number | undefined;
 }
 
-function credentialsOf(args: CheckArgs): CredentialSource | undefined {
+function credentialsOf(args: CheckArgs, env: NodeJS.ProcessEnv): CredentialSource | undefined {
   const given = [args.cert ?? args.key, args.pfx, args['secret-id']].filter((v) => v !== undefined).length;
   if (given > 1) {
     throw new ProbeError('CONFIG_INVALID', 'give one credential source: --cert/--key, --pfx or --secret-id');
   }
-  const passphrase = args.passphrase === undefined ? {} : { passphrase: args.passphrase };
+  const secret = passphraseOf(args, env);
+  const passphrase = secret === undefined ? {} : { passphrase: secret };
   if (args.cert !== undefined || args.key !== undefined) {
     if (args.cert === undefined || args.key === undefined) {
       throw new ProbeError('CONFIG_INVALID', '--cert and --key go together: give both');
@@ -239,7 +296,8 @@ function credentialsOf(args: CheckArgs): CredentialSource | undefined {
     return { kind: 'files', certFile: args.cert, keyFile: args.key, ...passphrase };
   }
   if (args.pfx !== undefined) return { kind: 'pfx', pfxFile: args.pfx, ...passphrase };
-  if (args['secret-id'] !== undefined) return secretSource(args['secret-id'], args);
+  if (args['secret-id'] !== undefined)
+    return secretSource(args['secret-id'], { ...args, passphrase: secret });
   return undefined;
 }
 
@@ -247,10 +305,11 @@ const opt = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
 /** Validated engine options from the parsed command line. */
-export function probeOptionsFromArgs(args: CheckArgs): ProbeOptions {
-  const credentials = credentialsOf(args);
+export function probeOptionsFromArgs(args: CheckArgs, env: NodeJS.ProcessEnv = process.env): ProbeOptions {
+  const credentials = credentialsOf(args, env);
   for (const [name, value] of [
     ['--timeout', args.timeout],
+    ['--max-time', args['max-time']],
     ['--expect-status', args['expect-status']],
     ['--watch', args.watch],
     ['--count', args.count],
@@ -271,7 +330,10 @@ export function probeOptionsFromArgs(args: CheckArgs): ProbeOptions {
     ...opt('revokedCertFile', args['revoked-cert']),
     ...opt('revokedKeyFile', args['revoked-key']),
     ...opt('servername', args.servername),
-    ...opt('connectTo', args['connect-to']),
+    ...opt(
+      'connectTo',
+      args['connect-to'] === undefined ? undefined : dialTargetOf(args['connect-to'], parseTarget(args.url)),
+    ),
     ...opt('resolver', args.resolver),
     ...opt('allowPublic', args['allow-public']),
     ...opt('vpcEndpointId', args['vpc-endpoint-id']),
@@ -284,5 +346,6 @@ export function probeOptionsFromArgs(args: CheckArgs): ProbeOptions {
     ...opt('timeoutMs', args.timeout),
     ...opt('responseTimeoutMs', args['response-timeout']),
     ...opt('warnDays', args['warn-days']),
+    ...opt('insecure', args.insecure),
   };
 }

@@ -1,12 +1,13 @@
 import yargs, { type Argv } from 'yargs';
 import { isProbeError, ProbeError, toProbeError } from '../errors.ts';
+import { PROBE_VERSION } from '../version.ts';
 import { CERT_OPTIONS, type CertArgs, certCommand } from './cert-command.ts';
 import { checkCommand } from './check-command.ts';
 import { CHECK_OPTIONS, type CheckArgs } from './check-options.ts';
-import type { CliIo } from './io.ts';
+import { type CliIo, EXIT_USAGE } from './io.ts';
+import { SERVE_OPTIONS, type ServeArgs, serveCommand } from './serve-command.ts';
 
-/** Exit status when the command could not run as asked (contract). */
-export const EXIT_USAGE = 2;
+export { EXIT_USAGE };
 
 function reportError(error: unknown, io: CliIo): number {
   const e = isProbeError(error) ? error : toProbeError(error, 'mtls-probe failed');
@@ -66,12 +67,25 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           .options(CERT_OPTIONS),
       (args) => run(() => certCommand(args as unknown as CertArgs, io)),
     )
+    .command(
+      'serve',
+      'a Prometheus exporter like blackbox_exporter: GET /probe?target=URL&module=NAME runs a check, /metrics describes the exporter',
+      (y) =>
+        y
+          .options(SERVE_OPTIONS)
+          .example(
+            '$0 serve --listen 0.0.0.0:9115 --config exporter.json',
+            'serve the modules of exporter.json',
+          ),
+      (args) => run(() => serveCommand(args as unknown as ServeArgs, io)),
+    )
     .completion('completion', 'print a bash/zsh completion script (source it from your shell profile)')
-    .demandCommand(1, 'name a command: check, cert or completion')
+    .demandCommand(1, 'name a command: check, cert, serve or completion')
     .strict()
     .help()
     .alias('help', 'h')
-    .version(false)
+    .version(`mtls-probe ${PROBE_VERSION} (node ${process.versions.node})`)
+    .alias('version', 'V')
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, error) => {

@@ -1,3 +1,4 @@
+import { awsRequestHandler } from '../aws-request-handler.ts';
 import type { CrlInput } from '../context.ts';
 import { pemOrBase64, readOptionFile } from './read-file.ts';
 
@@ -21,6 +22,7 @@ async function fromS3(location: string, options: CrlSourceOptions): Promise<Uint
   const client = new S3Client({
     region: options.region,
     maxAttempts: 2,
+    ...awsRequestHandler(),
     ...(options.s3Endpoint === undefined ? {} : { endpoint: options.s3Endpoint, forcePathStyle: true }),
   });
   try {

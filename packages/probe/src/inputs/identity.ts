@@ -6,6 +6,7 @@ import {
   readIdentity,
   readIdentityParts,
 } from '@mtls-link/sdk';
+import { awsRequestHandler } from '../aws-request-handler.ts';
 import type { ProbeCode } from '../codes.ts';
 import { ProbeError, toProbeError } from '../errors.ts';
 import { type CredentialSource, PROBE_DEFAULTS, regionOf } from '../options.ts';
@@ -98,6 +99,7 @@ async function identityFromSecret(
     region: regionOf(source.region),
     ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
     maxAttempts: 2,
+    ...awsRequestHandler(),
   });
   let last: GetSecretValueCommandOutput | undefined;
   const capturing = {

@@ -1,3 +1,4 @@
+import { awsRequestHandler } from '../aws-request-handler.ts';
 import type { CrlInput, TrustStoreInput } from '../context.ts';
 import { ProbeError } from '../errors.ts';
 import { fetchBytes } from './crl-sources.ts';
@@ -27,6 +28,7 @@ export async function readTrustStore(
   const client = new ElasticLoadBalancingV2Client({
     region: options.region,
     maxAttempts: 2,
+    ...awsRequestHandler(),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
   });
   // Each call has the step deadline, as every other network step of the probe does.

@@ -2,9 +2,10 @@ import type { ProbeResult } from '../result.ts';
 import { type EmfOptions, renderEmf } from './emf.ts';
 import { renderJson } from './json.ts';
 import { renderJunit } from './junit.ts';
+import { renderPrometheus } from './prometheus.ts';
 import { renderText } from './text.ts';
 
-export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'emf'] as const;
+export const OUTPUT_FORMATS = ['text', 'json', 'junit', 'emf', 'prometheus'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export function renderResult(
@@ -19,6 +20,8 @@ export function renderResult(
       return renderJunit(result);
     case 'emf':
       return renderEmf(result, options.emf);
+    case 'prometheus':
+      return renderPrometheus(result);
     case 'text':
       return renderText(result, { color: options.color ?? false });
   }
@@ -27,4 +30,5 @@ export function renderResult(
 export { type EmfOptions, emfDocuments, renderEmf } from './emf.ts';
 export { renderJson } from './json.ts';
 export { renderJunit } from './junit.ts';
+export { renderPrometheus } from './prometheus.ts';
 export { renderText, wantsColor } from './text.ts';

@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../result.ts';
+import type { ProbeReport } from '../report.ts';
 
 const escapeXml = (text: string) =>
   text.replace(
@@ -9,7 +9,7 @@ const escapeXml = (text: string) =>
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 /** JUnit XML: one testcase per check, for CI systems; warnings pass with the warning in system-out. */
-export function renderJunit(result: ProbeResult): string {
+export function renderJunit(result: ProbeReport): string {
   const failures = result.checks.filter((c) => c.status === 'fail').length;
   const skipped = result.checks.filter((c) => c.status === 'skip').length;
   const suite = escapeXml(`mtls-probe check ${result.target.url}`);
@@ -32,6 +32,22 @@ export function renderJunit(result: ProbeResult): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="mtls-probe" tests="${result.checks.length}" failures="${failures}" skipped="${skipped}" time="${seconds(result.durationMs)}">`,
     `  <testsuite name="${suite}" tests="${result.checks.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(result.durationMs)}" timestamp="${result.startedAt}">`,
+    // Circumstances a CI reader must not miss travel as suite properties.
+    ...(result.insecure === true || result.error !== undefined || result.deadline !== undefined
+      ? [
+          '    <properties>',
+          ...(result.insecure === true ? ['      <property name="insecure" value="true"/>'] : []),
+          ...(result.error === undefined
+            ? []
+            : [
+                `      <property name="error" value="${escapeXml(`${result.error.code}: ${result.error.message}`)}"/>`,
+              ]),
+          ...(result.deadline === undefined
+            ? []
+            : [`      <property name="max-time-ms" value="${result.deadline.maxTimeMs}"/>`]),
+          '    </properties>',
+        ]
+      : []),
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -1,6 +1,6 @@
 /**
  * The stable error codes of mtls-link, shared by the SDK and the probe. Where a code also appears in
- * the probe's check results (CONTRACTS.md section 1) it is spelled the same and means the same thing.
+ * the probe's check results (docs/probe-result.schema.json) it is spelled the same and means the same thing.
  * Each code belongs to one hop of the path, and carries the default hint a user sees.
  */
 export type Hop =
