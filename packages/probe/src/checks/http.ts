@@ -47,6 +47,7 @@ export const httpCheck: Check = {
       ...(errorType === undefined ? {} : { errorType }),
       ...(server === undefined ? {} : { server }),
       ...(first.connection?.alpnProtocol === undefined ? {} : { alpn: first.connection.alpnProtocol }),
+      ...(response.body === '' ? {} : { bodyStart: response.body.slice(0, 120) }),
       addresses: perAddress,
     };
     const wrong = results.find((r) => r.response === undefined || r.response.status !== context.expectStatus);

@@ -6,6 +6,7 @@ import type {
   SecurityGroup,
   VpcEndpoint,
 } from '@aws-sdk/client-ec2';
+import { awsRequestHandler } from '../aws-request-handler.ts';
 import type { ProbeContext } from '../context.ts';
 import { ProbeError } from '../errors.ts';
 import { canonicalAddress } from '../net/address.ts';
@@ -22,6 +23,7 @@ async function ec2Client(context: ProbeContext) {
     region: v?.region ?? 'us-east-1',
     ...(v?.endpoint === undefined ? {} : { endpoint: v.endpoint }),
     maxAttempts: 2,
+    ...awsRequestHandler(),
   });
   return { client, ec2 };
 }
