@@ -13,6 +13,8 @@ export type {
 export { startEc2 } from './aws/ec2.ts';
 export type { LocalElbv2, TrustStoreSeed } from './aws/elbv2.ts';
 export { startElbv2 } from './aws/elbv2.ts';
+export type { AcmPcaCall, AcmPcaOptions, IssuedByPca, LocalAcmPca } from './aws/acm-pca.ts';
+export { startAcmPca } from './aws/acm-pca.ts';
 export type { EndpointRequest, EndpointResponse, LocalEndpoint } from './aws/http-endpoint.ts';
 export {
   localAccountId,
@@ -27,6 +29,10 @@ export { startS3 } from './aws/s3.ts';
 export type {
   InjectedFault,
   LocalSecretsManager,
+  RotationEvent,
+  RotationFunction,
+  RotationOutcome,
+  RotationStep,
   SecretsManagerCall,
   SecretValue,
   SeedSecret,
