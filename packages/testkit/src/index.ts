@@ -1,6 +1,8 @@
 // @peculiar/x509 (used by the PKI and the gateway) needs the Reflect metadata API before it loads.
 import 'reflect-metadata';
 
+export type { AcmPcaCall, AcmPcaOptions, IssuedByPca, LocalAcmPca } from './aws/acm-pca.ts';
+export { startAcmPca } from './aws/acm-pca.ts';
 export type {
   Ec2State,
   EniSeed,
@@ -13,8 +15,6 @@ export type {
 export { startEc2 } from './aws/ec2.ts';
 export type { LocalElbv2, TrustStoreSeed } from './aws/elbv2.ts';
 export { startElbv2 } from './aws/elbv2.ts';
-export type { AcmPcaCall, AcmPcaOptions, IssuedByPca, LocalAcmPca } from './aws/acm-pca.ts';
-export { startAcmPca } from './aws/acm-pca.ts';
 export type { EndpointRequest, EndpointResponse, LocalEndpoint } from './aws/http-endpoint.ts';
 export {
   localAccountId,

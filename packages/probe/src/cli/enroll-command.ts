@@ -1,96 +1,14 @@
+import { writeFile } from 'node:fs/promises';
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Options } from 'yargs';
 import { type IdentityDescription, renderIdentityText } from '../describe-identity.ts';
-import { checkKeyOptions, checkStage, ENROLL_DEFAULTS, enrollIdentity } from '../enroll/enroll.ts';
+import { checkKeyOptions, checkStage, enrollIdentity } from '../enroll/enroll.ts';
 import { importCertificate, requestForExternalCa } from '../enroll/external-ca.ts';
-import { KEY_TYPES } from '../enroll/key-request.ts';
 import { ProbeError } from '../errors.ts';
 import { readOptionFile } from '../inputs/read-file.ts';
 import { regionOf } from '../options.ts';
+import type { EnrollArgs } from './enroll-options.ts';
 import type { CliIo } from './io.ts';
-import { writeFile } from 'node:fs/promises';
-
-const aws = 'AWS:';
-const externalCa = 'A CA outside AWS:';
-
-/** `mtls-probe enroll` options, declared as data; each description states its default. */
-export const ENROLL_OPTIONS = {
-  'ca-arn': {
-    type: 'string',
-    group: aws,
-    describe: 'ARN of the AWS Private CA that issues the certificate; required unless --csr-out/--import-cert',
-  },
-  'secret-id': {
-    type: 'string',
-    demandOption: true,
-    group: aws,
-    describe: 'Secrets Manager secret to store the identity in (created when absent); required',
-  },
-  'common-name': { type: 'string', describe: 'subject CN of the certificate; default: the secret id' },
-  'key-type': {
-    type: 'string',
-    describe: `key to generate: ${KEY_TYPES.join(', ')}; default: ${ENROLL_DEFAULTS.keyType}`,
-  },
-  'validity-days': {
-    type: 'number',
-    describe: `certificate validity in days; default: ${ENROLL_DEFAULTS.validityDays}`,
-  },
-  'template-arn': {
-    type: 'string',
-    group: aws,
-    describe: 'Private CA template; default: arn:aws:acm-pca:::template/EndEntityClientAuthCertificate/V1',
-  },
-  stage: {
-    type: 'string',
-    describe: 'version stage to store the identity under: AWSCURRENT or AWSPENDING; default: AWSCURRENT',
-  },
-  region: { type: 'string', group: aws, describe: 'AWS region; default: AWS_REGION, else us-east-1' },
-  'pca-endpoint': {
-    type: 'string',
-    group: aws,
-    describe: 'ACM PCA endpoint URL; default: AWS_ENDPOINT_URL_ACM_PCA or the regional endpoint',
-  },
-  'secrets-endpoint': {
-    type: 'string',
-    group: aws,
-    describe: 'Secrets Manager endpoint URL; default: AWS_ENDPOINT_URL_SECRETS_MANAGER or the regional endpoint',
-  },
-  timeout: {
-    type: 'number',
-    describe: `deadline in ms for issuing (IssueCertificate, waiting for GetCertificate, retries); default: ${ENROLL_DEFAULTS.timeoutMs}`,
-  },
-  'csr-out': {
-    type: 'string',
-    group: externalCa,
-    conflicts: ['import-cert', 'ca-arn'],
-    describe: 'store the new key as AWSPENDING and write the CSR to FILE for the producer to sign; default: none',
-  },
-  'import-cert': {
-    type: 'string',
-    group: externalCa,
-    conflicts: ['csr-out', 'ca-arn'],
-    describe: 'complete the AWSPENDING key with the signed certificate in FILE (PEM, chain included) and make it AWSCURRENT; default: none',
-  },
-  format: { choices: ['text', 'json'] as const, default: 'text', describe: 'output format' },
-} as const satisfies Record<string, Options>;
-
-export interface EnrollArgs {
-  readonly 'ca-arn'?: string | undefined;
-  readonly 'secret-id': string;
-  readonly 'common-name'?: string | undefined;
-  readonly 'key-type'?: string | undefined;
-  readonly 'validity-days'?: number | undefined;
-  readonly 'template-arn'?: string | undefined;
-  readonly stage?: string | undefined;
-  readonly region?: string | undefined;
-  readonly 'pca-endpoint'?: string | undefined;
-  readonly 'secrets-endpoint'?: string | undefined;
-  readonly timeout?: number | undefined;
-  readonly 'csr-out'?: string | undefined;
-  readonly 'import-cert'?: string | undefined;
-  readonly format?: 'text' | 'json' | undefined;
-}
 
 interface Report {
   readonly secretId: string;
@@ -116,7 +34,13 @@ function render(report: Report, format: 'text' | 'json'): string {
         ...(report.csrFile === undefined ? {} : { csrFile: report.csrFile }),
         ...(d === undefined
           ? {}
-          : { serial: d.serial, notAfter: d.notAfter, subject: d.subject, issuer: d.issuer, findings: d.findings }),
+          : {
+              serial: d.serial,
+              notAfter: d.notAfter,
+              subject: d.subject,
+              issuer: d.issuer,
+              findings: d.findings,
+            }),
         ...(report.refusal === undefined ? {} : { findings: [{ ...report.refusal, severity: 'error' }] }),
       },
       null,
@@ -138,8 +62,13 @@ function render(report: Report, format: 'text' | 'json'): string {
     ['serial', d?.serial ?? ''],
     ['notAfter', d?.notAfter ?? ''],
     ['subject', d?.subject ?? ''],
-    ...(report.certificateArn === undefined ? [] : [['certificate', report.certificateArn] as [string, string]]),
-    ...(d?.findings ?? []).map((f, i): [string, string] => [i === 0 ? 'findings' : '', `${f.severity} ${f.code}: ${f.message}`]),
+    ...(report.certificateArn === undefined
+      ? []
+      : [['certificate', report.certificateArn] as [string, string]]),
+    ...(d?.findings ?? []).map((f, i): [string, string] => [
+      i === 0 ? 'findings' : '',
+      `${f.severity} ${f.code}: ${f.message}`,
+    ]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return `enrolled\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}\n`;
@@ -151,7 +80,10 @@ export async function enrollCommand(args: EnrollArgs, io: CliIo): Promise<number
   const format = args.format ?? 'text';
   const secretsEndpoint = args['secrets-endpoint'] ?? io.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
   const pcaEndpoint = args['pca-endpoint'] ?? io.env.AWS_ENDPOINT_URL_ACM_PCA;
-  const secrets = new SecretsManagerClient({ region, ...(secretsEndpoint === undefined ? {} : { endpoint: secretsEndpoint }) });
+  const secrets = new SecretsManagerClient({
+    region,
+    ...(secretsEndpoint === undefined ? {} : { endpoint: secretsEndpoint }),
+  });
   try {
     const secretId = args['secret-id'];
     if (args['import-cert'] !== undefined) {
@@ -172,13 +104,19 @@ export async function enrollCommand(args: EnrollArgs, io: CliIo): Promise<number
         commonName: args['common-name'] ?? secretId.slice(0, 64),
       });
       await writeFile(args['csr-out'], csrPem);
-      io.stdout.write(render({ secretId, stage: 'AWSPENDING', stored: true, versionId, csrFile: args['csr-out'] }, format));
+      io.stdout.write(
+        render({ secretId, stage: 'AWSPENDING', stored: true, versionId, csrFile: args['csr-out'] }, format),
+      );
       return 0;
     }
     if (args['ca-arn'] === undefined) {
-      throw new ProbeError('CONFIG_INVALID', '--ca-arn is required (or --csr-out/--import-cert for a CA outside AWS)', {
-        details: { option: '--ca-arn' },
-      });
+      throw new ProbeError(
+        'CONFIG_INVALID',
+        '--ca-arn is required (or --csr-out/--import-cert for a CA outside AWS)',
+        {
+          details: { option: '--ca-arn' },
+        },
+      );
     }
     const stage = checkStage(args.stage);
     const pca = new ACMPCAClient({ region, ...(pcaEndpoint === undefined ? {} : { endpoint: pcaEndpoint }) });

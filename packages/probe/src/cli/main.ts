@@ -3,7 +3,7 @@ import { isProbeError, ProbeError, toProbeError } from '../errors.ts';
 import { CERT_OPTIONS, type CertArgs, certCommand } from './cert-command.ts';
 import { checkCommand } from './check-command.ts';
 import { CHECK_OPTIONS, type CheckArgs } from './check-options.ts';
-import { ENROLL_OPTIONS, type EnrollArgs, enrollCommand } from './enroll-command.ts';
+import { ENROLL_OPTIONS, type EnrollArgs } from './enroll-options.ts';
 import type { CliIo } from './io.ts';
 
 /** Exit status when the command could not run as asked (contract). */
@@ -77,7 +77,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             '$0 enroll --ca-arn arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/1234 --secret-id consumer/api-client',
             'issue and store as AWSCURRENT',
           ),
-      (args) => run(() => enrollCommand(args as unknown as EnrollArgs, io)),
+      // Loaded on use: the Private CA client costs every other command its start-up time otherwise.
+      (args) =>
+        run(async () =>
+          (await import('./enroll-command.ts')).enrollCommand(args as unknown as EnrollArgs, io),
+        ),
     )
     .completion('completion', 'print a bash/zsh completion script (source it from your shell profile)')
     .demandCommand(1, 'name a command: check, cert, enroll or completion')

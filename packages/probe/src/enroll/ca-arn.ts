@@ -27,7 +27,10 @@ export function parseCaArn(arn: string, region: string, option = '--ca-arn'): Ca
     throw new ProbeError(
       'CONFIG_INVALID',
       `${option}: the CA is in region ${caRegion}, but the clients use region ${region}`,
-      { hint: `pass --region ${caRegion} (the CA answers only in its own region)`, details: { option, caRegion, region } },
+      {
+        hint: `pass --region ${caRegion} (the CA answers only in its own region)`,
+        details: { option, caRegion, region },
+      },
     );
   }
   return { arn, partition, region: caRegion, account };

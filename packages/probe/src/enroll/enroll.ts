@@ -5,6 +5,7 @@ import { type ClientIdentity, isMtlsLinkError, readIdentity } from '@mtls-link/s
 import { describeIdentity, type IdentityDescription } from '../describe-identity.ts';
 import { ProbeError } from '../errors.ts';
 import { defaultTemplateArn, parseCaArn } from './ca-arn.ts';
+import { ENROLL_DEFAULTS } from './defaults.ts';
 import {
   assertHoldsIdentityOrNothing,
   CURRENT,
@@ -13,16 +14,9 @@ import {
   PENDING,
   storeVersion,
 } from './identity-secret.ts';
-import { createKeyRequest, isKeyType, KEY_TYPES, type KeyType } from './key-request.ts';
+import { createKeyRequest } from './key-request.ts';
+import { isKeyType, KEY_TYPES, type KeyType } from './key-types.ts';
 import { caSigningAlgorithm, deadlineOf, issueCertificate } from './private-ca.ts';
-
-export const ENROLL_DEFAULTS = {
-  keyType: 'ec-p256',
-  validityDays: 365,
-  stage: CURRENT,
-  /** For IssueCertificate, the wait for GetCertificate and the throttling retries together. */
-  timeoutMs: 60_000,
-} as const;
 
 export const ENROLL_STAGES = [CURRENT, PENDING] as const;
 export type EnrollStage = (typeof ENROLL_STAGES)[number];
@@ -72,7 +66,10 @@ export function checkKeyOptions(
 ): KeyType {
   const keyType = options.keyType ?? ENROLL_DEFAULTS.keyType;
   if (!isKeyType(keyType)) {
-    throw invalid(names.keyType, `unknown key type ${JSON.stringify(keyType)}; use one of ${KEY_TYPES.join(', ')}`);
+    throw invalid(
+      names.keyType,
+      `unknown key type ${JSON.stringify(keyType)}; use one of ${KEY_TYPES.join(', ')}`,
+    );
   }
   const commonName = options.commonName;
   if (commonName !== undefined && (commonName.trim() === '' || commonName.length > 64)) {
@@ -82,7 +79,7 @@ export function checkKeyOptions(
 }
 
 /** Checks every option before any AWS call, naming the option at fault. */
-export function checkIssueOptions(options: IssueOptions, names = optionNames) {
+export function checkIssueOptions(options: IssueOptions, names: IssueOptionNames = optionNames) {
   const keyType = checkKeyOptions(options, names);
   const validityDays = options.validityDays ?? ENROLL_DEFAULTS.validityDays;
   if (!Number.isInteger(validityDays) || validityDays < 1 || validityDays > 3650) {
@@ -108,7 +105,8 @@ const optionNames = {
   commonName: '--common-name',
   timeout: '--timeout',
 } as const;
-export type IssueOptionNames = typeof optionNames;
+/** How messages name each option: CLI flags for enroll, environment variables for rotation. */
+export type IssueOptionNames = Readonly<Record<keyof typeof optionNames, string>>;
 
 /**
  * Judges stored-to-be material exactly as `mtls-probe cert` does: the SDK's reader (leaf by key,
@@ -121,14 +119,26 @@ export function judgeMaterial(parts: { certPem: string; keyPem: string; chainPem
     identity = readIdentity({ secretString, source }, { validate: false });
   } catch (error) {
     if (isMtlsLinkError(error) && error.code === 'CLIENT_CERT_KEY_MISMATCH') {
-      return { secretString, error: { code: error.code, severity: 'error' as const, message: error.message } };
+      return {
+        secretString,
+        error: { code: error.code, severity: 'error' as const, message: error.message },
+      };
     }
     throw error;
   }
   // The JSON is rebuilt from what the reader found, so the stored leaf and chain are in ALB order.
-  const ordered = identityJson({ certPem: identity.certPem, keyPem: identity.keyPem, chainPem: identity.chainPem });
+  const ordered = identityJson({
+    certPem: identity.certPem,
+    keyPem: identity.keyPem,
+    chainPem: identity.chainPem,
+  });
   const description = describeIdentity(identity);
-  return { secretString: ordered, identity, description, errors: description.findings.filter((f) => f.severity === 'error') };
+  return {
+    secretString: ordered,
+    identity,
+    description,
+    errors: description.findings.filter((f) => f.severity === 'error'),
+  };
 }
 
 /** Key and CSR here, certificate from Private CA, judged; nothing is stored. */
@@ -138,7 +148,12 @@ export async function issueIdentity(
   names: IssueOptionNames = optionNames,
 ): Promise<IssuedIdentity> {
   const checked = checkIssueOptions(options, names);
-  const commonName = options.commonName ?? options.source.replace(/^secretsmanager:/, '').replace(/@.*$/, '').slice(0, 64);
+  const commonName =
+    options.commonName ??
+    options.source
+      .replace(/^secretsmanager:/, '')
+      .replace(/@.*$/, '')
+      .slice(0, 64);
   const deadline = deadlineOf(checked.timeoutMs);
   const [request, signingAlgorithm] = await Promise.all([
     createKeyRequest(checked.keyType, commonName),
@@ -146,7 +161,11 @@ export async function issueIdentity(
   ]);
   // A retried call (same seed, same CSR) must not issue a second certificate; a new key must.
   const seed = options.requestToken ?? randomUUID();
-  const idempotencyToken = createHash('sha256').update(seed).update(request.csrPem).digest('hex').slice(0, 36);
+  const idempotencyToken = createHash('sha256')
+    .update(seed)
+    .update(request.csrPem)
+    .digest('hex')
+    .slice(0, 36);
   const certificate = await issueCertificate(
     pca,
     {
@@ -211,7 +230,10 @@ export async function enrollIdentity(options: EnrollOptions): Promise<EnrollResu
   checkIssueOptions({ ...options, source: '' });
   const state = await describeSecret(options.secrets, options.secretId);
   await assertHoldsIdentityOrNothing(options.secrets, options.secretId, state);
-  const issued = await issueIdentity(options.pca, { ...options, source: `secretsmanager:${options.secretId}@${stage}` });
+  const issued = await issueIdentity(options.pca, {
+    ...options,
+    source: `secretsmanager:${options.secretId}@${stage}`,
+  });
   const base = {
     secretId: options.secretId,
     stage,

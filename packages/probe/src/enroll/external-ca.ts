@@ -13,7 +13,8 @@ import {
   secretValue,
   storeVersion,
 } from './identity-secret.ts';
-import { createKeyRequest, type KeyType } from './key-request.ts';
+import { createKeyRequest } from './key-request.ts';
+import type { KeyType } from './key-types.ts';
 
 /**
  * First half of enrolling with a CA outside AWS: the key goes into the secret as AWSPENDING (so it
@@ -29,7 +30,13 @@ export async function requestForExternalCa(options: {
   const state = await describeSecret(secrets, secretId);
   await assertHoldsIdentityOrNothing(secrets, secretId, state);
   const request = await createKeyRequest(options.keyType, options.commonName);
-  const versionId = await storeVersion(secrets, secretId, state, pendingKeyJson(request.keyPem, request.csrPem), PENDING);
+  const versionId = await storeVersion(
+    secrets,
+    secretId,
+    state,
+    pendingKeyJson(request.keyPem, request.csrPem),
+    PENDING,
+  );
   return { csrPem: request.csrPem, versionId };
 }
 
@@ -55,10 +62,14 @@ export async function importCertificate(options: {
   const state = await describeSecret(secrets, secretId);
   const pendingId = holderOf(state, PENDING);
   if (!state.exists || pendingId === undefined) {
-    throw new ProbeError('CONFIG_INVALID', `--import-cert: secret ${secretId} holds no AWSPENDING key to complete`, {
-      hint: 'run mtls-probe enroll --secret-id ID --csr-out FILE first, and have that CSR signed',
-      details: { option: '--import-cert', secretId },
-    });
+    throw new ProbeError(
+      'CONFIG_INVALID',
+      `--import-cert: secret ${secretId} holds no AWSPENDING key to complete`,
+      {
+        hint: 'run mtls-probe enroll --secret-id ID --csr-out FILE first, and have that CSR signed',
+        details: { option: '--import-cert', secretId },
+      },
+    );
   }
   const pending = await secretValue(secrets, secretId, { VersionId: pendingId, VersionStage: PENDING });
   let keyPem: unknown;
@@ -68,11 +79,18 @@ export async function importCertificate(options: {
     keyPem = undefined;
   }
   if (typeof keyPem !== 'string') {
-    throw new ProbeError('CONFIG_INVALID', `--import-cert: the AWSPENDING version of ${secretId} holds no key written by --csr-out`, {
-      details: { option: '--import-cert', secretId, versionId: pendingId },
-    });
+    throw new ProbeError(
+      'CONFIG_INVALID',
+      `--import-cert: the AWSPENDING version of ${secretId} holds no key written by --csr-out`,
+      {
+        details: { option: '--import-cert', secretId, versionId: pendingId },
+      },
+    );
   }
-  const judged = judgeMaterial({ certPem: options.certificatePem, keyPem, chainPem: '' }, `secretsmanager:${secretId}@${PENDING}`);
+  const judged = judgeMaterial(
+    { certPem: options.certificatePem, keyPem, chainPem: '' },
+    `secretsmanager:${secretId}@${PENDING}`,
+  );
   if (judged.identity === undefined) return { stored: false, refusal: judged.error };
   if (judged.errors.length > 0) return { stored: false, description: judged.description };
   await assertHoldsIdentityOrNothing(secrets, secretId, state);

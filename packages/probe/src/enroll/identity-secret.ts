@@ -58,7 +58,10 @@ export async function describeSecret(client: SecretsManagerClient, secretId: str
     if ((error as { name?: string })?.name === 'ResourceNotFoundException') {
       return { exists: false, versions: {}, rotationEnabled: false };
     }
-    throw toProbeError(secretError(error, secretId, `secretsmanager:${secretId} (DescribeSecret)`), 'DescribeSecret');
+    throw toProbeError(
+      secretError(error, secretId, `secretsmanager:${secretId} (DescribeSecret)`),
+      'DescribeSecret',
+    );
   }
 }
 
@@ -98,7 +101,11 @@ export async function assertHoldsIdentityOrNothing(
       `--secret-id ${secretId}: its AWSCURRENT value is not a client identity, so enroll leaves it untouched (${why})`,
       {
         hint: 'name a new secret, or one that already holds a client certificate and key',
-        details: { option: '--secret-id', secretId, ...(isMtlsLinkError(error) ? { found: error.code } : {}) },
+        details: {
+          option: '--secret-id',
+          secretId,
+          ...(isMtlsLinkError(error) ? { found: error.code } : {}),
+        },
       },
     );
   }
@@ -119,9 +126,13 @@ export async function storeVersion(
   const tokenField = token === undefined ? {} : { ClientRequestToken: token };
   if (!state.exists) {
     if (secretId.startsWith('arn:')) {
-      throw new ProbeError('SECRET_NOT_FOUND', `--secret-id ${secretId}: no such secret, and a secret cannot be created from an ARN`, {
-        details: { option: '--secret-id', secretId },
-      });
+      throw new ProbeError(
+        'SECRET_NOT_FOUND',
+        `--secret-id ${secretId}: no such secret, and a secret cannot be created from an ARN`,
+        {
+          details: { option: '--secret-id', secretId },
+        },
+      );
     }
     if (stage === CURRENT) {
       const created = await call(secretId, 'CreateSecret', () =>
@@ -129,7 +140,8 @@ export async function storeVersion(
           new CreateSecretCommand({
             Name: secretId,
             SecretString: secretString,
-            Description: 'mTLS client identity (certificate, chain, private key), written by mtls-probe enroll',
+            Description:
+              'mTLS client identity (certificate, chain, private key), written by mtls-probe enroll',
             ...tokenField,
           }),
         ),
@@ -147,7 +159,12 @@ export async function storeVersion(
   }
   const put = await call(secretId, 'PutSecretValue', () =>
     client.send(
-      new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString, VersionStages: [stage], ...tokenField }),
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        SecretString: secretString,
+        VersionStages: [stage],
+        ...tokenField,
+      }),
     ),
   );
   return put.VersionId ?? '';
@@ -180,7 +197,13 @@ export async function removeStage(
   versionId: string,
 ): Promise<void> {
   await call(secretId, 'UpdateSecretVersionStage', () =>
-    client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, RemoveFromVersionId: versionId })),
+    client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretId,
+        VersionStage: stage,
+        RemoveFromVersionId: versionId,
+      }),
+    ),
   );
 }
 

@@ -3,11 +3,14 @@ import 'reflect-metadata';
 import type { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-/** The key types `enroll` makes; each is one the ALB accepts for a client certificate. */
-export const KEY_TYPES = ['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-4096'] as const;
-export type KeyType = (typeof KEY_TYPES)[number];
+import type { KeyType } from './key-types.ts';
 
-const ALGORITHMS: Readonly<Record<KeyType, { generate: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams; sign: webcrypto.Algorithm }>> = {
+const ALGORITHMS: Readonly<
+  Record<
+    KeyType,
+    { generate: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams; sign: webcrypto.Algorithm }
+  >
+> = {
   'ec-p256': {
     generate: { name: 'ECDSA', namedCurve: 'P-256' },
     sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams,
@@ -17,18 +20,24 @@ const ALGORITHMS: Readonly<Record<KeyType, { generate: webcrypto.RsaHashedKeyGen
     sign: { name: 'ECDSA', hash: 'SHA-384' } as webcrypto.EcdsaParams,
   },
   'rsa-2048': {
-    generate: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    generate: {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
     sign: { name: 'RSASSA-PKCS1-v1_5' },
   },
   'rsa-4096': {
-    generate: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 4096, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    generate: {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 4096,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
     sign: { name: 'RSASSA-PKCS1-v1_5' },
   },
 };
-
-export function isKeyType(value: unknown): value is KeyType {
-  return typeof value === 'string' && (KEY_TYPES as readonly string[]).includes(value);
-}
 
 /** A fresh private key and the CSR for it. The key stays in this process until it is stored. */
 export interface KeyRequest {
@@ -46,7 +55,10 @@ export async function createKeyRequest(keyType: KeyType, commonName: string): Pr
     providerSet = true;
   }
   const { generate, sign } = ALGORITHMS[keyType];
-  const keys = (await crypto.subtle.generateKey(generate, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await crypto.subtle.generateKey(generate, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: [{ CN: [commonName] }],
     keys,

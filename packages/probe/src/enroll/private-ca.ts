@@ -59,12 +59,19 @@ export async function caSigningAlgorithm(
     }),
   );
   if (out.Certificate === undefined) {
-    throw new ProbeError('PCA_REQUEST_FAILED', `GetCertificateAuthorityCertificate ${caArn}: the CA has no certificate yet (is it activated?)`);
+    throw new ProbeError(
+      'PCA_REQUEST_FAILED',
+      `GetCertificateAuthorityCertificate ${caArn}: the CA has no certificate yet (is it activated?)`,
+    );
   }
   const key = new X509Certificate(out.Certificate).publicKey;
   if (key.asymmetricKeyType === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
-    return curve === 'secp384r1' ? 'SHA384WITHECDSA' : curve === 'secp521r1' ? 'SHA512WITHECDSA' : 'SHA256WITHECDSA';
+    return curve === 'secp384r1'
+      ? 'SHA384WITHECDSA'
+      : curve === 'secp521r1'
+        ? 'SHA512WITHECDSA'
+        : 'SHA256WITHECDSA';
   }
   return 'SHA256WITHRSA';
 }
@@ -114,7 +121,10 @@ export async function issueCertificate(
   );
   const certificateArn = issued.CertificateArn;
   if (certificateArn === undefined) {
-    throw new ProbeError('PCA_REQUEST_FAILED', `IssueCertificate on ${caArn}: the answer names no certificate`);
+    throw new ProbeError(
+      'PCA_REQUEST_FAILED',
+      `IssueCertificate on ${caArn}: the answer names no certificate`,
+    );
   }
   const what = `GetCertificate ${certificateArn}`;
   for (let wait = FIRST_POLL_MS; ; wait = Math.min(wait * 2, MAX_POLL_MS)) {

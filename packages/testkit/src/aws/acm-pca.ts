@@ -134,7 +134,10 @@ export async function startAcmPca(options: AcmPcaOptions): Promise<LocalAcmPca> 
       throw new ServiceFault('InvalidArnException', `The ARN ${requested} is not valid.`);
     }
     if (requested !== arn) {
-      throw new ServiceFault('ResourceNotFoundException', `Could not find certificate authority ${requested}.`);
+      throw new ServiceFault(
+        'ResourceNotFoundException',
+        `Could not find certificate authority ${requested}.`,
+      );
     }
   };
 
@@ -151,7 +154,8 @@ export async function startAcmPca(options: AcmPcaOptions): Promise<LocalAcmPca> 
       }
       const templateArn = typeof input['TemplateArn'] === 'string' ? input['TemplateArn'] : DEFAULT_TEMPLATE;
       const usages = TEMPLATES[templateArn];
-      if (usages === undefined) throw new ServiceFault('InvalidArnException', `The template ${templateArn} is not valid.`);
+      if (usages === undefined)
+        throw new ServiceFault('InvalidArnException', `The template ${templateArn} is not valid.`);
       const csr = parseCsr(input);
       if (!(await csr.verify())) {
         throw new ServiceFault('MalformedCSRException', 'The CSR signature does not verify.');
@@ -249,7 +253,8 @@ export async function startAcmPca(options: AcmPcaOptions): Promise<LocalAcmPca> 
     calls.push(call);
     try {
       const operation = Object.hasOwn(operations, action) ? operations[action] : undefined;
-      if (!operation) throw new ServiceFault('UnknownOperationException', `operation ${action} is not emulated`);
+      if (!operation)
+        throw new ServiceFault('UnknownOperationException', `operation ${action} is not emulated`);
       if (throttled > 0) {
         throttled -= 1;
         throw new ServiceFault('ThrottlingException', 'Rate exceeded');

@@ -57,7 +57,9 @@ export class SecretRotations {
 
   start = (secret: Secret, input: JsonInput): object => {
     const lambdaArn =
-      typeof input['RotationLambdaARN'] === 'string' ? input['RotationLambdaARN'] : secret.rotation?.lambdaArn;
+      typeof input['RotationLambdaARN'] === 'string'
+        ? input['RotationLambdaARN']
+        : secret.rotation?.lambdaArn;
     if (lambdaArn === undefined) {
       throw new ServiceFault(
         'InvalidRequestException',
@@ -82,7 +84,8 @@ export class SecretRotations {
     };
     if (input['RotateImmediately'] === false) return { ARN: secret.arn, Name: secret.name };
 
-    const token = typeof input['ClientRequestToken'] === 'string' ? input['ClientRequestToken'] : randomUUID();
+    const token =
+      typeof input['ClientRequestToken'] === 'string' ? input['ClientRequestToken'] : randomUUID();
     const existing = secret.versions.get(token);
     if (existing && !isEmpty(existing.value) && this.outcomes.has(token)) {
       // The same request again: the rotation it started is the answer.
@@ -106,7 +109,12 @@ export class SecretRotations {
     const steps: RotationStep[] = [];
     for (const step of ROTATION_STEPS) {
       try {
-        await fn({ Step: step, SecretId: secret.arn, ClientRequestToken: token, RotationToken: randomUUID() });
+        await fn({
+          Step: step,
+          SecretId: secret.arn,
+          ClientRequestToken: token,
+          RotationToken: randomUUID(),
+        });
         steps.push(step);
       } catch (error) {
         return {
