@@ -18,6 +18,22 @@ test('the demo runs the probe and the SDK against the emulated producer and expl
   expect(stdout).toMatch(/FAIL\s+tls\.client-cert.*MTLS_REJECTED/);
   expect(stdout).toMatch(/FAIL\s+revocation\.crl.*CLIENT_CERT_REVOKED/);
   expect(stdout).toMatch(/ClientCertificateRejectedError MTLS_REJECTED: .*certificate_revoked/);
+  expect(stdout).toMatch(/enrolled\n\s+secret\s+consumer\/enrolled-client \(AWSCURRENT\)/);
+  const [enrolled, rotated] = [...stdout.matchAll(/GET \/echo -> client serial ([0-9A-F]+)/g)].map(
+    (m) => m[1],
+  );
+  expect(enrolled).toMatch(/^[0-9A-F]{16,}$/);
+  expect(rotated).toMatch(/^[0-9A-F]{16,}$/);
+  expect(rotated).not.toBe(enrolled);
+  for (const step of [
+    'createSecret created',
+    'setSecret nothing-to-set',
+    'testSecret tested',
+    'finishSecret promoted',
+  ]) {
+    expect(stdout).toContain(`mtls-probe rotation: ${step}`);
+  }
+  expect(stdout).toContain('rotation completed');
   expect(stdout).toContain('demo finished: the good identity works end to end');
   expect(stdout).not.toMatch(/PRIVATE KEY/);
 });
