@@ -14,6 +14,7 @@ import {
   type TestPki,
 } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ENROLL_OPTIONS } from '../src/cli/enroll-options.ts';
 import { ensureBuilt, runCli } from './helpers/built-cli.ts';
 import { assertNoKeyMaterial, type PkiFiles, writePki } from './helpers/pki-files.ts';
 
@@ -67,6 +68,16 @@ const writesTo = (secretId: string, from: number) =>
     );
 
 describe('mtls-probe enroll against a local AWS Private CA', () => {
+  test('--help lists every option with its default', async () => {
+    const run = await runCli(['enroll', '--help']);
+    expect(run.status).toBe(0);
+    for (const [name, option] of Object.entries(ENROLL_OPTIONS)) {
+      expect(run.stdout).toContain(`--${name}`);
+      if (!('demandOption' in option) && !('default' in option))
+        expect(option.describe, name).toMatch(/default|required/);
+    }
+  });
+
   test('enrolls into a new secret; the SDK then reads it and the gateway (which trusts the CA) accepts it', async () => {
     const run = await enroll('consumer/new-client', '--format', 'json');
     expect(run.stderr).toBe('');

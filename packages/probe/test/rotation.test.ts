@@ -173,6 +173,10 @@ describe('the rotation function, invoked by RotateSecret', () => {
         (echo.data as { mtls: Record<string, string> }).mtls['X-Amzn-Mtls-Clientcert-Serial-Number'],
       ).toBe(newSerial);
       expect(newSerial).not.toBe(pki.clients.valid.serialHex);
+      // The new certificate keeps the common name of the one it replaces.
+      expect(
+        (echo.data as { mtls: Record<string, string> }).mtls['X-Amzn-Mtls-Clientcert-Subject'],
+      ).toContain('CN=mtls-link test client');
     } finally {
       stop = true;
       await Promise.all(load);

@@ -1,7 +1,7 @@
-import { X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readIdentity } from '@mtls-link/sdk';
 import type { ProbeCode } from '../codes.ts';
 import { runProbe } from '../engine.ts';
 import { issueIdentity } from '../enroll/enroll.ts';
@@ -93,17 +93,13 @@ const optional = (env: NodeJS.ProcessEnv, name: string) => {
 };
 
 /** The common name of the identity being replaced, so a rotation keeps the name the producer knows. */
-function currentCommonName(secretString: string | undefined): string | undefined {
-  const pem =
-    secretString === undefined
-      ? undefined
-      : /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(
-          secretString.replace(/\\n/g, '\n'),
-        )?.[0];
-  if (pem === undefined) return undefined;
+function currentCommonName(current: { secretString?: string; secretBinary?: Uint8Array } | undefined) {
+  if (current === undefined) return undefined;
   try {
-    return /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(pem).subject)?.[1];
+    const identity = readIdentity({ ...current, source: 'current' }, { validate: false });
+    return /(?:^|\n)CN=([^\n]+)/.exec(identity.leaf.subject)?.[1];
   } catch {
+    // Not an identity yet (a secret created with a generated value): the secret name stands in.
     return undefined;
   }
 }
@@ -137,7 +133,13 @@ export function createRotationHandler(options: RotationHandlerOptions = {}) {
       const secretId = event.SecretId;
       const token = event.ClientRequestToken;
       const client = secretsClient(env);
-      const current = await secretValue(client, secretId, { VersionStage: CURRENT });
+      const current = await secretValue(client, secretId, { VersionStage: CURRENT }).catch(
+        (error: unknown) => {
+          // A secret without a current value yet: this rotation enrolls its first identity.
+          if (isProbeError(error) && error.code === 'SECRET_NOT_FOUND') return undefined;
+          throw error;
+        },
+      );
       try {
         await secretValue(client, secretId, { VersionId: token, VersionStage: PENDING });
         return { outcome: 'already-created' };
@@ -145,7 +147,7 @@ export function createRotationHandler(options: RotationHandlerOptions = {}) {
         if (!isProbeError(error) || error.code !== 'SECRET_NOT_FOUND') throw error;
       }
       const region = regionOf(undefined, env);
-      const commonName = optional(env, ROTATION_ENV.commonName) ?? currentCommonName(current.secretString);
+      const commonName = optional(env, ROTATION_ENV.commonName) ?? currentCommonName(current);
       const validityDays = positive(env, ROTATION_ENV.validityDays);
       const timeoutMs = positive(env, ROTATION_ENV.issueTimeoutMs);
       const keyType = optional(env, ROTATION_ENV.keyType);
