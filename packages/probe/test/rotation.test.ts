@@ -176,7 +176,7 @@ describe('the rotation function, invoked by RotateSecret', () => {
       // The new certificate keeps the common name of the one it replaces.
       expect(
         (echo.data as { mtls: Record<string, string> }).mtls['X-Amzn-Mtls-Clientcert-Subject'],
-      ).toContain('CN=mtls-link test client');
+      ).toContain('CN=client valid');
     } finally {
       stop = true;
       await Promise.all(load);
