@@ -88,6 +88,15 @@ describe('RotateSecret', () => {
         RotationRules: { AutomaticallyAfterDays: 30 },
       }),
     );
+    // The same request again (as an SDK retry sends it) starts nothing new.
+    const retried = await client.send(
+      new RotateSecretCommand({
+        SecretId: 'rot/ok',
+        ClientRequestToken: out.VersionId,
+        RotationLambdaARN: lambda,
+      }),
+    );
+    expect(retried.VersionId).toBe(out.VersionId);
     const outcome = await sm.rotation(out.VersionId ?? '');
     expect(outcome).toEqual({
       versionId: out.VersionId,

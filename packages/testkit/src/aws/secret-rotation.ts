@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonInput } from './json-protocol.ts';
-import { CURRENT, isEmpty, PENDING, type Secret, type SecretStore } from './secret-store.ts';
+import { CURRENT, PENDING, type Secret, type SecretStore } from './secret-store.ts';
 import { ServiceFault } from './service-fault.ts';
 
 /** The four steps of the Secrets Manager rotation contract, in the order the service invokes them. */
@@ -86,11 +86,11 @@ export class SecretRotations {
 
     const token =
       typeof input['ClientRequestToken'] === 'string' ? input['ClientRequestToken'] : randomUUID();
-    const existing = secret.versions.get(token);
-    if (existing && !isEmpty(existing.value) && this.outcomes.has(token)) {
-      // The same request again: the rotation it started is the answer.
+    if (this.outcomes.has(token)) {
+      // The same request again (an SDK retry): the rotation it started, running or done, is the answer.
       return { ARN: secret.arn, Name: secret.name, VersionId: token };
     }
+    const existing = secret.versions.get(token);
     const pending = this.store.holderOf(secret, PENDING);
     const current = this.store.holderOf(secret, CURRENT);
     if (pending && pending !== current && pending.id !== token) {
