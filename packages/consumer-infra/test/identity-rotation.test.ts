@@ -234,6 +234,25 @@ describe('rotation in ConsumerStack (PrivateApiConsumer identityRotation)', () =
     );
   });
 
+  test('without private DNS the rotation dials the endpoint regional name, as the canary does', () => {
+    const stack = new ConsumerStack(newApp(), 'Consumer', {
+      env: { account: consumerAccount, region },
+      vpc: { kind: 'create', cidr: '10.20.0.0/16', availabilityZones },
+      endpointServiceName,
+      apiDomainName: 'api.example.com',
+      privateDns: 'none',
+      canary: false,
+      rotation: { caArn, code: stubCanaryCode() },
+    });
+    const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+    const rotation = functions.find(
+      (f) => f.Properties.Environment?.Variables?.[ROTATION_ENV.caArn] === caArn,
+    );
+    const connectTo = JSON.stringify(rotation?.Properties.Environment.Variables[ROTATION_ENV.connectTo]);
+    expect(connectTo).toContain('DnsEntries');
+    expect(connectTo).toContain(':443');
+  });
+
   test('without rotation: the SMG4 acknowledgement stays (and says why), no rotation resources', () => {
     const stack = consumer(false);
     expect(nagFindings(stack)).toEqual([]);

@@ -3,7 +3,13 @@ import type { Dispatcher } from 'undici';
 import { classifyFailure, classifyHttpResponse } from '../classify/index.ts';
 import { type MtlsLinkError, ResponseValidationError } from '../errors/index.ts';
 import { TypedEmitter } from '../identity/events.ts';
-import { connectionFactsOf, IdentityTransport, isIdentityProvider } from '../transport/index.ts';
+import {
+  type ConnectionFacts,
+  connectionFactsOf,
+  type IdentityPool,
+  IdentityTransport,
+  isIdentityProvider,
+} from '../transport/index.ts';
 import type { ClientEvents, RetryEvent } from './client-events.ts';
 import {
   type ClientOptions,
@@ -295,7 +301,7 @@ class MtlsClient {
           retryAfterMs = parseRetryAfter(response.headers['retry-after']);
         } catch (cause) {
           if (isPoolClosedRace(cause) && transport.pool !== pool && !transport.closed) continue;
-          error = this.#classify(cause, method, url, request.timeouts, totalTimedOut, signal);
+          error = this.#classify(cause, method, url, request.timeouts, totalTimedOut, signal, pool);
         }
 
         if (error.code === 'MTLS_REJECTED' && !transport.closed) {
@@ -362,9 +368,10 @@ class MtlsClient {
     timeouts: RequestTimeouts | undefined,
     totalTimedOut: boolean,
     signal: AbortSignal | undefined,
+    pool?: IdentityPool,
   ): MtlsLinkError {
     const options = this.#options;
-    const facts = connectionFactsOf(cause);
+    const facts = connectionFactsOf(cause) ?? (pool === undefined ? undefined : unconfirmedConnection(pool));
     return classifyFailure(cause, {
       host: options.host,
       port: options.port,
@@ -382,6 +389,17 @@ class MtlsClient {
       ...facts,
     });
   }
+}
+
+/**
+ * HTTP/2 stream deadlines fail the request, not the socket, so their error carries no connection
+ * facts. The request ran on one of the pool's open connections: when one of them has shown no
+ * evidence of acceptance, its facts stand for the request (so a headers timeout says it may be a
+ * refusal held back); otherwise the facts of an accepted one.
+ */
+function unconfirmedConnection(pool: IdentityPool): ConnectionFacts | undefined {
+  const open = pool.openConnections().filter((c) => c.alpnProtocol === 'h2');
+  return open.find((c) => c.acceptedBy === undefined) ?? open[0];
 }
 
 /** Hooks observe; one that throws must not fail the request it watched. */

@@ -1,4 +1,14 @@
-export { parseCrls, type RevocationList } from './crl.ts';
+export {
+  type CrlIssuerMatch,
+  type CrlSignatureVerdict,
+  findCrlIssuer,
+  type JudgeCrlsOptions,
+  type JudgedCrl,
+  judgeCrlPems,
+  judgeCrls,
+  parseCrls,
+  type RevocationList,
+} from './crl.ts';
 export type { Duration } from './duration.ts';
 export { inspectIdentity } from './inspect.ts';
 export {

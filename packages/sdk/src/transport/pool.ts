@@ -2,7 +2,7 @@ import type { LookupFunction } from 'node:net';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import type { ClientIdentity } from '../identity/types.ts';
-import { trackingConnector } from './connection-facts.ts';
+import { type ConnectionFacts, trackingConnector, trackingTlsOptions } from './connection-facts.ts';
 
 /** The TLS and pool settings every pool of one client shares; only the identity differs. */
 export interface PoolSettings {
@@ -28,6 +28,8 @@ export interface PoolSettings {
 export interface IdentityPool {
   readonly agent: Agent;
   readonly fingerprint256: string;
+  /** Facts of the pool's open connections (for failures undici reports without their socket). */
+  openConnections(): ConnectionFacts[];
 }
 
 export type TlsMaterial = Pick<ClientIdentity, 'certPem' | 'chainPem' | 'keyPem' | 'fingerprint256'>;
@@ -43,13 +45,15 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
   const connector = buildConnector({
     ...material,
     ...secureContextOnce(material),
+    ...trackingTlsOptions,
     ...(settings.servername === undefined ? {} : { servername: settings.servername }),
     ...(settings.lookup === undefined ? {} : { lookup: settings.lookup }),
     allowH2: settings.allowH2,
     timeout: settings.connectTimeoutMs,
   });
+  const tracking = trackingConnector(connector);
   const agent = new Agent({
-    connect: trackingConnector(connector),
+    connect: tracking,
     allowH2: settings.allowH2,
     connections: settings.connections,
     headersTimeout: settings.headersTimeoutMs,
@@ -59,7 +63,7 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
       ? { maxRequestsPerClient: settings.maxRequestsPerConnection }
       : {}),
   });
-  return { agent, fingerprint256: identity.fingerprint256 };
+  return { agent, fingerprint256: identity.fingerprint256, openConnections: tracking.openConnections };
 }
 
 /**
