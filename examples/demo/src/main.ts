@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { localAwsCredentials, localAwsRegion } from '@mtls-link/testkit';
+import { showLifecycle } from './lifecycle.ts';
 import { type DemoProducer, revokedSecretId, startDemoProducer, validSecretId } from './producer.ts';
 import { callWithSdk } from './sdk-call.ts';
 
@@ -73,10 +74,17 @@ async function main(): Promise<boolean> {
     const revoked = await callWithSdk(producer, revokedSecretId);
     console.log(`   ${revoked.line}\n`);
 
-    const asExpected = validExit === 0 && valid.ok && revokedExit === 1 && !revoked.ok;
+    console.log(
+      bold('4. the fix: enroll a new identity from AWS Private CA, then rotate it with a live test'),
+    );
+    const lifecycle = await showLifecycle(producer, probeCli);
+
+    const asExpected = validExit === 0 && valid.ok && revokedExit === 1 && !revoked.ok && lifecycle;
     console.log(
       asExpected
-        ? bold('demo finished: the good identity works end to end, the revoked one is caught and explained')
+        ? bold(
+            'demo finished: the good identity works end to end, the revoked one is caught and explained, a new one is enrolled and rotated',
+          )
         : bold('demo finished with an unexpected outcome (see above)'),
     );
     return asExpected;

@@ -25,10 +25,16 @@ function lookupVia(server: string): LookupFunction {
 export interface SdkCallOutcome {
   readonly ok: boolean;
   readonly line: string;
+  /** The decoded answer, when there was one. */
+  readonly data?: unknown;
 }
 
 /** One typed-ish SDK call, exactly as a consumer service makes it, with its identity from the secret. */
-export async function callWithSdk(producer: DemoProducer, secretId: string): Promise<SdkCallOutcome> {
+export async function callWithSdk(
+  producer: DemoProducer,
+  secretId: string,
+  path = '/widgets/1',
+): Promise<SdkCallOutcome> {
   const secretsClient = new SecretsManagerClient(localAwsClientConfig(producer.secrets));
   const identity = fromSecretsManager({ secretId, client: secretsClient });
   const api = createClient({
@@ -39,13 +45,13 @@ export async function callWithSdk(producer: DemoProducer, secretId: string): Pro
     retry: { attempts: 1 },
   });
   try {
-    const { status, data } = await api.request({ method: 'GET', path: '/widgets/1' });
-    return { ok: true, line: `GET /widgets/1 -> ${status} ${JSON.stringify(data)}` };
+    const { status, data } = await api.request({ method: 'GET', path });
+    return { ok: true, line: `GET ${path} -> ${status} ${JSON.stringify(data)}`, data };
   } catch (error) {
     if (!isMtlsLinkError(error)) throw error;
     return {
       ok: false,
-      line: `GET /widgets/1 -> ${error.name} ${error.code}: ${error.message}\n    hint: ${error.hint}`,
+      line: `GET ${path} -> ${error.name} ${error.code}: ${error.message}\n    hint: ${error.hint}`,
     };
   } finally {
     await api.close();

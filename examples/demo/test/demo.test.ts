@@ -19,6 +19,22 @@ test('the demo runs the probe and the SDK against the emulated producer and expl
   expect(stdout).toMatch(/FAIL\s+revocation\.crl.*CLIENT_CERT_REVOKED/);
   // The emulated ALB refuses as the real one does: a reset right after the TLS 1.3 handshake.
   expect(stdout).toMatch(/ClientCertificateRejectedError MTLS_REJECTED: .*resetting the connection/);
+  expect(stdout).toMatch(/enrolled\n\s+secret\s+consumer\/enrolled-client \(AWSCURRENT\)/);
+  const [enrolled, rotated] = [...stdout.matchAll(/GET \/echo -> client serial ([0-9A-F]+)/g)].map(
+    (m) => m[1],
+  );
+  expect(enrolled).toMatch(/^[0-9A-F]{16,}$/);
+  expect(rotated).toMatch(/^[0-9A-F]{16,}$/);
+  expect(rotated).not.toBe(enrolled);
+  for (const step of [
+    'createSecret created',
+    'setSecret nothing-to-set',
+    'testSecret tested',
+    'finishSecret promoted',
+  ]) {
+    expect(stdout).toContain(`mtls-probe rotation: ${step}`);
+  }
+  expect(stdout).toContain('rotation completed');
   expect(stdout).toContain('demo finished: the good identity works end to end');
   expect(stdout).not.toMatch(/PRIVATE KEY/);
 });

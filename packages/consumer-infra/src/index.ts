@@ -20,6 +20,12 @@ export { CANARY_METRICS, type CanaryMetricName } from './canary-metrics.ts';
 export { regionalEndpointDnsName, subnetAvailabilityZone, zonalEndpointDnsName } from './endpoint-dns.ts';
 export { ConsumerInfraError, type ConsumerInfraErrorCode, isConsumerInfraError } from './errors.ts';
 export { ExampleBackend, type ExampleBackendProps } from './example-backend.ts';
+export {
+  DEFAULT_ROTATION_ENTRY,
+  IdentityRotation,
+  type IdentityRotationOptions,
+  type IdentityRotationProps,
+} from './identity-rotation.ts';
 export { MtlsPrivateApi, type MtlsPrivateApiProps, type TrustStoreSource } from './mtls-private-api.ts';
 export {
   type ClientIdentitySecretSpec,

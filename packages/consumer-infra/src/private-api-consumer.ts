@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { regionalEndpointDnsName, zonalEndpointDnsName } from './endpoint-dns.ts';
 import { ConsumerInfraError } from './errors.ts';
+import { IdentityRotation, type IdentityRotationOptions } from './identity-rotation.ts';
 import { vpcCidr } from './vpc-cidr.ts';
 
 /** What an endpoint service name looks like: `com.amazonaws.vpce.<region>.vpce-svc-<id>`. */
@@ -82,6 +83,8 @@ export interface PrivateApiConsumerProps {
   readonly secret?: ClientIdentitySecretSpec;
   /** Roles (in this account) that may read the client identity. @default none */
   readonly consumerRoles?: iam.IRole[];
+  /** Rotate the client identity from AWS Private CA (see IdentityRotation). @default no rotation */
+  readonly identityRotation?: IdentityRotationOptions;
   /** Emit CfnOutputs for the endpoint id, DNS names and secret ARN. @default true */
   readonly outputs?: boolean;
   /**
@@ -105,6 +108,7 @@ export class PrivateApiConsumer extends Construct {
   readonly encryptionKey: kms.IKey | undefined;
   readonly hostedZone: route53.PrivateHostedZone | undefined;
   readonly vpc: ec2.IVpc;
+  readonly rotation: IdentityRotation | undefined;
 
   constructor(scope: Construct, id: string, props: PrivateApiConsumerProps) {
     super(scope, id);
@@ -175,13 +179,15 @@ export class PrivateApiConsumer extends Construct {
         encryptionKey: key,
         removalPolicy: RemovalPolicy.RETAIN,
       });
-      Validations.of(this.secret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'The secret holds an X.509 client identity issued by the producer-trusted CA; it is rotated by ' +
-          'putting a newly issued certificate and key (the SDK and canary pick up AWSCURRENT), not by a ' +
-          'Secrets Manager rotation Lambda, which cannot obtain a certificate from that CA.',
-      });
+      if (props.identityRotation === undefined) {
+        Validations.of(this.secret).acknowledge({
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'The secret holds an X.509 client identity issued by the producer-trusted CA; without the ' +
+            'identityRotation option it is renewed by putting a newly issued certificate and key ' +
+            '(mtls-probe enroll; the SDK and canary pick up AWSCURRENT), not by a rotation function.',
+        });
+      }
     } else {
       this.encryptionKey = kms.Key.fromKeyArn(this, 'SecretKey', spec.encryptionKeyArn);
       this.encryptionKeyArn = spec.encryptionKeyArn;
@@ -207,6 +213,18 @@ export class PrivateApiConsumer extends Construct {
         );
       }
     }
+    this.rotation =
+      props.identityRotation === undefined
+        ? undefined
+        : new IdentityRotation(this, 'Rotation', {
+            // Without private DNS the API's name does not resolve here: dial the endpoint's regional name.
+            ...(dns.kind === 'none' ? { connectTo: `${this.regionalDnsName()}:443` } : {}),
+            ...props.identityRotation,
+            vpc: props.vpc,
+            secret: this.secret,
+            secretKeyArn: this.encryptionKeyArn,
+          });
+    if (this.rotation) this.allowFrom(this.rotation.securityGroup, 'HTTPS from the identity rotation');
 
     if (props.outputs ?? true) {
       new CfnOutput(this, 'EndpointId', { value: this.endpoint.vpcEndpointId });

@@ -4,7 +4,13 @@ import { ERROR_CODES, type ErrorCode } from '@mtls-link/sdk';
  * Where a failure sits on the path from this host to the API, and so which team fixes it.
  * The SDK's hops, plus the two the probe alone looks at (the VPC endpoint, revocation).
  */
-export type ProbeHop = (typeof ERROR_CODES)[ErrorCode]['hop'] | 'vpce' | 'revocation' | 'trust-store';
+export type ProbeHop =
+  | (typeof ERROR_CODES)[ErrorCode]['hop']
+  | 'vpce'
+  | 'revocation'
+  | 'trust-store'
+  | 'private-ca'
+  | 'rotation';
 
 interface ProbeCodeInfo {
   readonly hop: ProbeHop;
@@ -86,6 +92,22 @@ const probeOnly = {
   TRUST_STORE_UNAVAILABLE: {
     hop: 'trust-store',
     hint: 'the ALB trust store could not be read: check the ARN, the region and elasticloadbalancing:DescribeTrustStores/GetTrustStoreCaCertificatesBundle permission',
+  },
+  PCA_REQUEST_FAILED: {
+    hop: 'private-ca',
+    hint: 'AWS Private CA refused the request: check the CA ARN and region, acm-pca:IssueCertificate/GetCertificate permission, and (for a CA shared through AWS RAM) that the template is one the share allows',
+  },
+  PCA_TIMEOUT: {
+    hop: 'private-ca',
+    hint: 'AWS Private CA did not issue the certificate within the deadline: raise --timeout, or fetch it later with aws acm-pca get-certificate',
+  },
+  ROTATION_STATE_INVALID: {
+    hop: 'rotation',
+    hint: 'the secret is not in the state this rotation step expects: check DescribeSecret (RotationEnabled, VersionIdsToStages) and remove a stale AWSPENDING label',
+  },
+  ROTATION_TEST_FAILED: {
+    hop: 'rotation',
+    hint: 'the API refused the new certificate, so AWSCURRENT was left alone: check that the trust store holds the CA that issued it, then rotate again',
   },
 } as const satisfies Record<string, ProbeCodeInfo>;
 

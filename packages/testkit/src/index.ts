@@ -1,6 +1,8 @@
 // @peculiar/x509 (used by the PKI and the gateway) needs the Reflect metadata API before it loads.
 import 'reflect-metadata';
 
+export type { AcmPcaCall, AcmPcaOptions, IssuedByPca, LocalAcmPca } from './aws/acm-pca.ts';
+export { startAcmPca } from './aws/acm-pca.ts';
 export type {
   Ec2State,
   EniSeed,
@@ -35,6 +37,10 @@ export { startS3 } from './aws/s3.ts';
 export type {
   InjectedFault,
   LocalSecretsManager,
+  RotationEvent,
+  RotationFunction,
+  RotationOutcome,
+  RotationStep,
   SecretsManagerCall,
   SecretValue,
   SeedSecret,

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import type { IdentityRotationOptions } from '../identity-rotation.ts';
 import {
   type ClientIdentitySecretSpec,
   PrivateApiConsumer,
@@ -53,6 +54,11 @@ export interface ConsumerStackProps extends StackProps {
   readonly secret?: ClientIdentitySecretSpec;
   /** Roles in this account that read the client identity. @default none */
   readonly consumerRoleArns?: string[];
+  /**
+   * Rotate the client identity from this Private CA; the URL tested is the API's with `path`.
+   * @default no rotation (the identity is put by hand, e.g. with `mtls-probe enroll`)
+   */
+  readonly rotation?: Omit<IdentityRotationOptions, 'url'> & { readonly path?: string };
   /** `false` leaves the canary out. @default {} */
   readonly canary?: ConsumerCanaryOptions | false;
   /**
@@ -115,6 +121,16 @@ export class ConsumerStack extends Stack {
       consumerRoles: (props.consumerRoleArns ?? []).map((arn, i) =>
         iam.Role.fromRoleArn(this, `ConsumerRole${i}`, arn),
       ),
+      ...(props.rotation === undefined
+        ? {}
+        : {
+            identityRotation: {
+              // A created VPC already has the Secrets Manager endpoint (above); Private CA's is added.
+              endpoints: { secretsManager: false, acmPca: props.vpc.kind === 'create' },
+              ...props.rotation,
+              url: `https://${props.apiDomainName}${props.rotation.path ?? '/widgets'}`,
+            },
+          }),
     });
 
     if (props.canary === false) {

@@ -4,6 +4,7 @@ import { PROBE_VERSION } from '../version.ts';
 import { CERT_OPTIONS, type CertArgs, certCommand } from './cert-command.ts';
 import { checkCommand } from './check-command.ts';
 import { CHECK_OPTIONS, type CheckArgs } from './check-options.ts';
+import { ENROLL_OPTIONS, type EnrollArgs } from './enroll-options.ts';
 import { type CliIo, EXIT_USAGE } from './io.ts';
 import { SERVE_OPTIONS, type ServeArgs, serveCommand } from './serve-command.ts';
 
@@ -79,8 +80,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           ),
       (args) => run(() => serveCommand(args as unknown as ServeArgs, io)),
     )
+    .command(
+      'enroll',
+      'issue a client certificate from AWS Private CA (key and CSR made here) and store it in Secrets Manager',
+      (y) =>
+        y
+          .options(ENROLL_OPTIONS)
+          .example(
+            '$0 enroll --ca-arn arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/1234 --secret-id consumer/api-client',
+            'issue and store as AWSCURRENT',
+          ),
+      // Loaded on use: the Private CA client costs every other command its start-up time otherwise.
+      (args) =>
+        run(async () =>
+          (await import('./enroll-command.ts')).enrollCommand(args as unknown as EnrollArgs, io),
+        ),
+    )
     .completion('completion', 'print a bash/zsh completion script (source it from your shell profile)')
-    .demandCommand(1, 'name a command: check, cert, serve or completion')
+    .demandCommand(1, 'name a command: check, cert, serve, enroll or completion')
     .strict()
     .help()
     .alias('help', 'h')

@@ -22,7 +22,11 @@ export { MAX_CHAIN_DEPTH } from './rules.ts';
 export { type EnvIdentityOptions, fromEnv } from './sources/env.ts';
 export { type FilesIdentityOptions, fromFiles } from './sources/files.ts';
 export { fromLambdaExtension, type LambdaExtensionIdentityOptions } from './sources/lambda-extension.ts';
-export { fromSecretsManager, type SecretsManagerIdentityOptions } from './sources/secrets-manager.ts';
+export {
+  fromSecretsManager,
+  type SecretsManagerIdentityOptions,
+  secretError,
+} from './sources/secrets-manager.ts';
 export type {
   AlbVerifyStatus,
   ClientIdentity,

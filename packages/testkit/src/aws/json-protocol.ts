@@ -22,9 +22,9 @@ export function jsonFaultResponse(fault: ServiceFault): EndpointResponse {
  */
 export function jsonRpcHandler(
   targetPrefix: string,
-  invoke: (action: string, input: JsonInput, request: EndpointRequest) => object,
+  invoke: (action: string, input: JsonInput, request: EndpointRequest) => object | Promise<object>,
 ): EndpointHandler {
-  return (request) => {
+  return async (request) => {
     const target = String(request.headers['x-amz-target'] ?? '');
     const action = target.startsWith(`${targetPrefix}.`) ? target.slice(targetPrefix.length + 1) : '';
     try {
@@ -40,7 +40,7 @@ export function jsonRpcHandler(
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
         throw new ServiceFault('SerializationException', 'request body must be a JSON object');
       }
-      const output = invoke(action, input as JsonInput, request);
+      const output = await invoke(action, input as JsonInput, request);
       return { status: 200, headers: { 'content-type': contentType }, body: JSON.stringify(output) };
     } catch (error) {
       if (error instanceof ServiceFault) return jsonFaultResponse(error);

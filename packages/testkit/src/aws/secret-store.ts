@@ -10,7 +10,8 @@ export interface SecretValue {
 
 export interface Version {
   readonly id: string;
-  readonly value: SecretValue;
+  /** Empty (neither string nor binary) for the version RotateSecret opens before createSecret fills it. */
+  value: SecretValue;
   readonly created: Date;
   readonly stages: Set<string>;
 }
@@ -24,10 +25,14 @@ export interface Secret {
   lastChanged: Date;
   lastAccessed?: Date;
   readonly versions: Map<string, Version>;
+  /** Set by RotateSecret: the function that rotates this secret, and its schedule. */
+  rotation?: { lambdaArn: string; rules?: Record<string, unknown> };
+  lastRotated?: Date;
 }
 
 export const CURRENT = 'AWSCURRENT';
 export const PREVIOUS = 'AWSPREVIOUS';
+export const PENDING = 'AWSPENDING';
 
 export const notFound = () =>
   new ServiceFault('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
@@ -81,6 +86,13 @@ export class SecretStore {
     const existing = secret.versions.get(versionId);
     if (existing) {
       if (sameValue(existing.value, value)) return existing;
+      if (isEmpty(existing.value)) {
+        // The version RotateSecret opened: createSecret's PutSecretValue gives it its value.
+        existing.value = value;
+        for (const stage of stages) this.attach(secret, stage, existing);
+        secret.lastChanged = new Date();
+        return existing;
+      }
       throw new ServiceFault(
         'ResourceExistsException',
         `A resource with the ID you requested already exists: version ${versionId} holds a different value.`,
@@ -121,3 +133,5 @@ export class SecretStore {
 
 const sameValue = (a: SecretValue, b: SecretValue) =>
   a.string === b.string && Buffer.from(a.binary ?? []).equals(Buffer.from(b.binary ?? []));
+
+export const isEmpty = (value: SecretValue) => value.string === undefined && value.binary === undefined;

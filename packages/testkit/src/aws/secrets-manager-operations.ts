@@ -2,6 +2,8 @@ import type { JsonInput, JsonOperation } from './json-protocol.ts';
 import {
   CURRENT,
   invalidParameter,
+  isEmpty,
+  type Secret,
   type SecretStore,
   type SecretValue,
   type Version,
@@ -39,8 +41,14 @@ const optionalString = (input: JsonInput, field: string): string | undefined => 
   return value;
 };
 
+/** Starts a rotation of `secret` (see secret-rotation.ts); answers what RotateSecret answers. */
+export type StartRotation = (secret: Secret, input: JsonInput) => object;
+
 /** The Secrets Manager actions, by name, as AWS JSON 1.1 handlers over one store. */
-export function secretsManagerOperations(store: SecretStore): Record<string, JsonOperation> {
+export function secretsManagerOperations(
+  store: SecretStore,
+  startRotation?: StartRotation,
+): Record<string, JsonOperation> {
   return {
     GetSecretValue(input) {
       const secret = store.find(input['SecretId']);
@@ -49,7 +57,7 @@ export function secretsManagerOperations(store: SecretStore): Record<string, Jso
       let version: Version | undefined;
       if (versionId !== undefined) {
         version = secret.versions.get(versionId);
-        if (!version) {
+        if (!version || isEmpty(version.value)) {
           throw new ServiceFault(
             'ResourceNotFoundException',
             `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`,
@@ -64,7 +72,7 @@ export function secretsManagerOperations(store: SecretStore): Record<string, Jso
       } else {
         const stage = versionStage ?? CURRENT;
         version = store.holderOf(secret, stage);
-        if (!version) {
+        if (!version || isEmpty(version.value)) {
           throw new ServiceFault(
             'ResourceNotFoundException',
             `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
@@ -92,7 +100,14 @@ export function secretsManagerOperations(store: SecretStore): Record<string, Jso
         ARN: secret.arn,
         Name: secret.name,
         ...(secret.description === undefined ? {} : { Description: secret.description }),
-        RotationEnabled: false,
+        RotationEnabled: secret.rotation !== undefined,
+        ...(secret.rotation === undefined
+          ? {}
+          : {
+              RotationLambdaARN: secret.rotation.lambdaArn,
+              ...(secret.rotation.rules === undefined ? {} : { RotationRules: secret.rotation.rules }),
+            }),
+        ...(secret.lastRotated ? { LastRotatedDate: epochSeconds(secret.lastRotated) } : {}),
         LastChangedDate: epochSeconds(secret.lastChanged),
         ...(secret.lastAccessed ? { LastAccessedDate: epochSeconds(secret.lastAccessed) } : {}),
         Tags: Object.entries(secret.tags).map(([Key, Value]) => ({ Key, Value })),
@@ -164,6 +179,12 @@ export function secretsManagerOperations(store: SecretStore): Record<string, Jso
       store.attach(secret, stage, target);
       secret.lastChanged = new Date();
       return { ARN: secret.arn, Name: secret.name };
+    },
+
+    RotateSecret(input) {
+      const secret = store.find(input['SecretId']);
+      if (!startRotation) throw new ServiceFault('InvalidRequestException', 'rotation is not emulated here');
+      return startRotation(secret, input);
     },
   };
 }

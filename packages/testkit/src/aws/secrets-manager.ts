@@ -1,10 +1,12 @@
 import { TestkitError } from '../errors.ts';
 import { type LocalEndpoint, localAccountId, startHttpEndpoint } from './http-endpoint.ts';
 import { type JsonInput, jsonRpcHandler } from './json-protocol.ts';
+import { type RotationFunction, type RotationOutcome, SecretRotations } from './secret-rotation.ts';
 import { CURRENT, SecretStore, type SecretValue } from './secret-store.ts';
 import { secretsManagerOperations } from './secrets-manager-operations.ts';
 import { ServiceFault } from './service-fault.ts';
 
+export type { RotationEvent, RotationFunction, RotationOutcome, RotationStep } from './secret-rotation.ts';
 export type { SecretValue } from './secret-store.ts';
 
 export interface SeedSecret extends SecretValue {
@@ -46,6 +48,13 @@ export interface LocalSecretsManager extends LocalEndpoint {
   failNext(count: number, fault: InjectedFault): void;
   /** Answer AccessDeniedException for every action on this secret while `on`. */
   denyAccess(name: string, on: boolean): void;
+  /**
+   * Makes `fn` the Lambda function `lambdaArn` names: RotateSecret with that RotationLambdaARN runs
+   * its four steps (in the background, as the service does).
+   */
+  setRotationFunction(lambdaArn: string, fn: RotationFunction): void;
+  /** How the rotation RotateSecret answered with VersionId `versionId` ended (waits for it). */
+  rotation(versionId: string): Promise<RotationOutcome>;
   /** Answers one action in-process exactly as the HTTP endpoint would (used by the Lambda extension stand-in). */
   invoke(action: string, input: JsonInput, source?: SecretsManagerCall['source']): object;
 }
@@ -67,7 +76,8 @@ export async function startSecretsManager(
   opts: { secrets?: SeedSecret[] } = {},
 ): Promise<LocalSecretsManager> {
   const store = new SecretStore();
-  const table = secretsManagerOperations(store);
+  const rotations = new SecretRotations(store);
+  const table = secretsManagerOperations(store, rotations.start);
   const calls: SecretsManagerCall[] = [];
   const denied = new Set<string>();
   const pendingFaults: InjectedFault[] = [];
@@ -151,6 +161,8 @@ export async function startSecretsManager(
       if (on) denied.add(name);
       else denied.delete(name);
     },
+    setRotationFunction: (lambdaArn, fn) => rotations.register(lambdaArn, fn),
+    rotation: (versionId) => rotations.outcome(versionId),
     invoke,
   };
 }
