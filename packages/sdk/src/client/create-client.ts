@@ -2,7 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Dispatcher } from 'undici';
 import { classifyFailure, classifyHttpResponse } from '../classify/index.ts';
 import { type MtlsLinkError, ResponseValidationError } from '../errors/index.ts';
-import { TypedEmitter } from '../identity/events.ts';
+import { TypedEmitter } from '../identity/lifecycle/events.ts';
 import { connectionFactsOf, IdentityTransport, isIdentityProvider } from '../transport/index.ts';
 import type { ClientEvents, RetryEvent } from './client-events.ts';
 import {

@@ -1,14 +1,14 @@
 export { parseCrls, type RevocationList } from './crl.ts';
-export type { Duration } from './duration.ts';
-export { inspectIdentity } from './inspect.ts';
+export type { Duration } from './lifecycle/duration.ts';
+export { inspectIdentity } from './alb/inspect.ts';
 export {
   fromIdentity,
   type IdentityLoader,
   RefreshingIdentityProvider,
   type RefreshOptions,
-} from './provider.ts';
-export { readIdentity, readIdentityParts } from './read-identity.ts';
-export { MAX_CHAIN_DEPTH } from './rules.ts';
+} from './lifecycle/provider.ts';
+export { readIdentity, readIdentityParts } from './formats/read-identity.ts';
+export { MAX_CHAIN_DEPTH } from './alb/rules.ts';
 export { type EnvIdentityOptions, fromEnv } from './sources/env.ts';
 export { type FilesIdentityOptions, fromFiles } from './sources/files.ts';
 export { fromLambdaExtension, type LambdaExtensionIdentityOptions } from './sources/lambda-extension.ts';

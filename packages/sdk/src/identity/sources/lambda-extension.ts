@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { ConfigError } from '../../errors/index.ts';
-import { RefreshingIdentityProvider, type RefreshOptions } from '../provider.ts';
-import { readIdentity } from '../read-identity.ts';
+import { RefreshingIdentityProvider, type RefreshOptions } from '../lifecycle/provider.ts';
+import { readIdentity } from '../formats/read-identity.ts';
 import type { IdentityProvider } from '../types.ts';
 import { secretError } from './secrets-manager.ts';
 

@@ -1,7 +1,7 @@
 import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError, SecretError } from '../../errors/index.ts';
-import { RefreshingIdentityProvider, type RefreshOptions } from '../provider.ts';
-import { fieldRole, readIdentity } from '../read-identity.ts';
+import { RefreshingIdentityProvider, type RefreshOptions } from '../lifecycle/provider.ts';
+import { fieldRole, readIdentity } from '../formats/read-identity.ts';
 import type { IdentityProvider } from '../types.ts';
 
 export interface SecretsManagerIdentityOptions extends RefreshOptions {

@@ -1,8 +1,8 @@
-import { isMtlsLinkError, type MtlsLinkError, SecretError } from '../errors/index.ts';
+import { isMtlsLinkError, type MtlsLinkError, SecretError } from '../../errors/index.ts';
 import { type Duration, toMilliseconds } from './duration.ts';
 import { TypedEmitter } from './events.ts';
-import { daysLeft } from './rules.ts';
-import type { ClientIdentity, IdentityEvents, IdentityProvider } from './types.ts';
+import { daysLeft } from '../alb/rules.ts';
+import type { ClientIdentity, IdentityEvents, IdentityProvider } from '../types.ts';
 
 /** Options every refreshing source shares. */
 export interface RefreshOptions {

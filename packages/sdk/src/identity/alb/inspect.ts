@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { isSelfSigned, keyMatches, signedBy } from './chain.ts';
-import { crlSignedBy, nameDer, normalizeSerial, parseCrls, type RevocationList } from './crl.ts';
-import { splitPemBlocks } from './pem.ts';
+import { isSelfSigned, keyMatches, signedBy } from '../formats/chain.ts';
+import { crlSignedBy, nameDer, normalizeSerial, parseCrls, type RevocationList } from '../crl.ts';
+import { splitPemBlocks } from '../pem.ts';
 import {
   chainDepthFindings,
   daysLeft,
@@ -17,7 +17,7 @@ import type {
   IdentityFinding,
   IdentityInspection,
   InspectIdentityOptions,
-} from './types.ts';
+} from '../types.ts';
 
 const MAX_PATH = 16;
 

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import { IdentityError } from '../errors/index.ts';
+import { IdentityError } from '../../errors/index.ts';
 import { type FieldCertificate, isSelfSigned, orderChain, parseCertificate, pickLeaf } from './chain.ts';
-import { normalizeSerial } from './crl.ts';
-import { bytesAsText, decodeBase64Text, hasPemBlock, pemInvalid, splitPemBlocks, toPem } from './pem.ts';
+import { normalizeSerial } from '../crl.ts';
+import { bytesAsText, decodeBase64Text, hasPemBlock, pemInvalid, splitPemBlocks, toPem } from '../pem.ts';
 import { looksLikePkcs12, readPkcs12 } from './pkcs12.ts';
 import { describeKey, PRIVATE_KEY_LABELS, readPrivateKey } from './private-key.ts';
 import {
@@ -12,8 +12,8 @@ import {
   presentedDepth,
   purposeFindings,
   validityFindings,
-} from './rules.ts';
-import type { ClientIdentity, IdentityMaterial, MaterialPart, ReadIdentityOptions } from './types.ts';
+} from '../alb/rules.ts';
+import type { ClientIdentity, IdentityMaterial, MaterialPart, ReadIdentityOptions } from '../types.ts';
 
 /** Secrets Manager holds at most 64 KiB; anything far larger is not an identity. */
 const MAX_MATERIAL_LENGTH = 1024 * 1024;
