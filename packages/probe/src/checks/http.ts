@@ -1,4 +1,4 @@
-import { classifyHttpResponse } from '@mtls-link/sdk';
+import { classifyHttpResponse } from '@mtls-link/sdk/diagnostics';
 import { isProbeCode } from '../codes.ts';
 import { classifyExchange } from '../net/exchange-failure.ts';
 import type { CheckId } from '../result.ts';

@@ -1,4 +1,4 @@
-import { parseCrls } from '@mtls-link/sdk';
+import { parseCrls } from '@mtls-link/sdk/diagnostics';
 import { isProbeCode } from '../codes.ts';
 import type { CrlInput } from '../context.ts';
 import { type Check, fail, pass } from './check.ts';

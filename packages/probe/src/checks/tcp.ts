@@ -1,4 +1,4 @@
-import { classifyFailure } from '@mtls-link/sdk';
+import { classifyFailure } from '@mtls-link/sdk/diagnostics';
 import type { DialTarget, ProbeContext } from '../context.ts';
 import { ProbeError } from '../errors.ts';
 import { formatHostPort } from '../net/address.ts';

@@ -7,7 +7,7 @@ import {
   type TLSSocket,
   connect as tlsConnect,
 } from 'node:tls';
-import { alertOfError } from '@mtls-link/sdk';
+import { alertOfError } from '@mtls-link/sdk/diagnostics';
 import { type HttpResponse, HttpResponseReader } from './http-response.ts';
 
 /** The PEM a TLS connection presents; never reported. */

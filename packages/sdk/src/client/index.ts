@@ -6,12 +6,22 @@ export type {
   RequestInfo,
   ResponseInfo,
 } from './client-options.ts';
-export { type Client, type ClientStats, createClient, type UntypedRequest } from './create-client.ts';
+export {
+  type Client,
+  type ClientStats,
+  type CloseOptions,
+  createClient,
+  type UntypedRequest,
+} from './create-client.ts';
+export type { Middleware, MiddlewareRequest, MiddlewareResponse } from './middleware.ts';
 export type {
   ClientResponse,
+  ErrorBodyOf,
   HttpMethod,
   MethodHelper,
   OperationOf,
+  ParseAs,
+  ParsedAs,
   PathsWithMethod,
   QueryValue,
   RequestTimeouts,

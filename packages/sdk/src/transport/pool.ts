@@ -1,4 +1,4 @@
-import type { LookupFunction } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import type { ClientIdentity } from '../identity/types.ts';
@@ -22,12 +22,22 @@ export interface PoolSettings {
   readonly maxRequestsPerConnection: number;
   /** Custom DNS lookup (tests point it at a local resolver). */
   readonly lookup?: LookupFunction | undefined;
+  /** Largest response body accepted, in bytes (-1: no limit); undici stops reading past it. */
+  readonly maxResponseSize: number;
 }
 
 /** One undici Agent (a keep-alive pool per origin) bound to one client identity. */
 export interface IdentityPool {
   readonly agent: Agent;
   readonly fingerprint256: string;
+  /**
+   * Opens a connection (TCP, TLS with this identity) to `host:port` now and parks it for the pool's
+   * next new connection to that origin: the Lambda init phase pays the handshake, not the first
+   * request. A parked connection unused for keepAliveTimeoutMs is closed.
+   */
+  preconnect(host: string, port: number): Promise<void>;
+  /** Closes parked connections nobody took. */
+  discardParked(): void;
 }
 
 export type TlsMaterial = Pick<ClientIdentity, 'certPem' | 'chainPem' | 'keyPem' | 'fingerprint256'>;
@@ -48,8 +58,23 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
     allowH2: settings.allowH2,
     timeout: settings.connectTimeoutMs,
   });
+  const tracked = trackingConnector(connector);
+  const parked = new Map<string, Socket>();
+  const connect: buildConnector.connector = (options, callback) => {
+    const key = `${options.hostname}:${options.port}`;
+    const socket = parked.get(key);
+    if (socket !== undefined) {
+      parked.delete(key);
+      if (!socket.destroyed && socket.readyState === 'open') {
+        callback(null, socket);
+        return;
+      }
+    }
+    tracked(options, callback);
+  };
   const agent = new Agent({
-    connect: trackingConnector(connector),
+    connect,
+    maxResponseSize: settings.maxResponseSize,
     allowH2: settings.allowH2,
     connections: settings.connections,
     headersTimeout: settings.headersTimeoutMs,
@@ -59,7 +84,49 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
       ? { maxRequestsPerClient: settings.maxRequestsPerConnection }
       : {}),
   });
-  return { agent, fingerprint256: identity.fingerprint256 };
+  return {
+    agent,
+    fingerprint256: identity.fingerprint256,
+    preconnect: (host, port) =>
+      new Promise<void>((resolve, reject) => {
+        const key = `${host}:${port}`;
+        if (parked.has(key)) {
+          resolve();
+          return;
+        }
+        tracked(
+          {
+            hostname: host,
+            host: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+            protocol: 'https:',
+            port: String(port),
+            servername: settings.servername ?? null,
+          } as buildConnector.Options,
+          (error, socket) => {
+            if (error !== null) {
+              reject(error);
+              return;
+            }
+            const opened = socket as Socket;
+            parked.set(key, opened);
+            const drop = () => {
+              if (parked.get(key) === opened) parked.delete(key);
+              opened.destroy();
+            };
+            opened.once('close', drop);
+            // A connection no request took within the keep-alive time is one a server may close too.
+            setTimeout(() => {
+              if (parked.get(key) === opened) drop();
+            }, settings.keepAliveTimeoutMs).unref();
+            resolve();
+          },
+        );
+      }),
+    discardParked: () => {
+      for (const socket of parked.values()) socket.destroy();
+      parked.clear();
+    },
+  };
 }
 
 /**
