@@ -53,7 +53,10 @@ beforeAll(async () => {
         const raw = Buffer.concat(chunks);
         switch (url.pathname) {
           case '/binary':
-            res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': binary.length });
+            res.writeHead(200, {
+              'content-type': 'application/octet-stream',
+              'content-length': binary.length,
+            });
             res.end(binary);
             return;
           case '/text-json':
@@ -145,7 +148,9 @@ describe('request bodies arrive byte-exact with the content type fetch would sen
     form.set('file', new Blob([binary], { type: 'application/octet-stream' }), 'data.bin');
     const got = await echo(form);
     expect(got.contentType).toMatch(/^multipart\/form-data; boundary=/);
-    const parsed = await new Response(got.bytes, { headers: { 'content-type': got.contentType ?? '' } }).formData();
+    const parsed = await new Response(got.bytes, {
+      headers: { 'content-type': got.contentType ?? '' },
+    }).formData();
     expect(parsed.get('name')).toBe(text.trim());
     const file = parsed.get('file') as File;
     expect(file.name).toBe('data.bin');
@@ -177,7 +182,12 @@ describe('request bodies arrive byte-exact with the content type fetch would sen
 
   test('a caller content type wins over the implied one', async () => {
     const api = client();
-    const { data } = await api.request({ method: 'POST', path: '/echo', headers: { 'Content-Type': 'text/csv' }, body: 'a,b' });
+    const { data } = await api.request({
+      method: 'POST',
+      path: '/echo',
+      headers: { 'Content-Type': 'text/csv' },
+      body: 'a,b',
+    });
     await api.close();
     expect((data as Echo).contentType).toBe('text/csv');
   });
@@ -189,7 +199,9 @@ describe('request bodies arrive byte-exact with the content type fetch would sen
     async function* once() {
       yield binary;
     }
-    const streamed = await api.request({ method: 'POST', path: '/busy', headers, body: once() }).catch((e: unknown) => e);
+    const streamed = await api
+      .request({ method: 'POST', path: '/busy', headers, body: once() })
+      .catch((e: unknown) => e);
     expect((streamed as MtlsLinkError).code).toBe('HTTP_GATEWAY_ERROR');
     expect(calls.get('/busy')).toBe(1);
     calls.delete('/busy');
@@ -201,7 +213,9 @@ describe('request bodies arrive byte-exact with the content type fetch would sen
   test('a body JSON cannot encode is CONFIG_INVALID naming body, before anything is sent', async () => {
     const api = client();
     calls.delete('/echo');
-    const error = (await api.request({ method: 'POST', path: '/echo', body: { n: 1n } }).catch((e: unknown) => e)) as MtlsLinkError;
+    const error = (await api
+      .request({ method: 'POST', path: '/echo', body: { n: 1n } })
+      .catch((e: unknown) => e)) as MtlsLinkError;
     await api.close();
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.details['option']).toBe('body');
@@ -222,8 +236,12 @@ describe('responses as parseAs asks', () => {
 
   test("'json' parses whatever the content type; 'text' never parses", async () => {
     const api = client();
-    expect((await api.request({ method: 'GET', path: '/text-json', parseAs: 'json' })).data).toEqual({ as: 'json' });
-    expect((await api.request({ method: 'GET', path: '/echo', parseAs: 'text' })).data).toMatch(/^\{"contentType"/);
+    expect((await api.request({ method: 'GET', path: '/text-json', parseAs: 'json' })).data).toEqual({
+      as: 'json',
+    });
+    expect((await api.request({ method: 'GET', path: '/echo', parseAs: 'text' })).data).toMatch(
+      /^\{"contentType"/,
+    );
     await api.close();
   });
 
@@ -256,7 +274,9 @@ describe('maxResponseSize', () => {
     globalThis.gc?.();
     const before = process.memoryUsage().rss;
     for (const parseAs of [undefined, 'bytes', 'text'] as const) {
-      const error = await api.request({ method: 'GET', path: '/huge', ...(parseAs === undefined ? {} : { parseAs }) }).catch((e: unknown) => e);
+      const error = await api
+        .request({ method: 'GET', path: '/huge', ...(parseAs === undefined ? {} : { parseAs }) })
+        .catch((e: unknown) => e);
       if (!isMtlsLinkError(error)) throw error;
       expect(error).toBeInstanceOf(ResponseTooLargeError);
       expect(error.name).toBe('ResponseTooLargeError');

@@ -1,5 +1,11 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createTestPki, type LocalSecretsManager, localAwsClientConfig, startSecretsManager, type TestPki } from '@mtls-link/testkit';
+import {
+  createTestPki,
+  type LocalSecretsManager,
+  localAwsClientConfig,
+  startSecretsManager,
+  type TestPki,
+} from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   AbortedError,
@@ -33,13 +39,19 @@ let refusing: LocalServer;
 const cleanups: (() => unknown)[] = [];
 
 const secretOf = (issued: TestPki['clients']['valid']) =>
-  JSON.stringify({ certificate: issued.certPem, privateKey: issued.keyPem, certificateChain: issued.chainPem });
+  JSON.stringify({
+    certificate: issued.certPem,
+    privateKey: issued.keyPem,
+    certificateChain: issued.chainPem,
+  });
 
 beforeAll(async () => {
   pki = await createTestPki();
   identity = identityOf(pki.clients.valid);
   silent = await startSilentTcpServer();
-  sm = await startSecretsManager({ secrets: [{ name: 'consumer/api-client', string: secretOf(pki.clients.valid) }] });
+  sm = await startSecretsManager({
+    secrets: [{ name: 'consumer/api-client', string: secretOf(pki.clients.valid) }],
+  });
   api = await startTlsServer({
     server: pki.server,
     version: 'TLSv1.3',
@@ -59,10 +71,23 @@ afterAll(async () => {
   await Promise.all([silent?.close(), sm?.close(), api?.close(), refusing?.close()]);
 });
 
-function silentSecretsManager(extra: Partial<Parameters<typeof fromSecretsManager>[0]> = {}): IdentityProvider {
-  const client = new SecretsManagerClient({ ...localAwsClientConfig(silent.url.replace('https:', 'http:')), maxAttempts: 1 });
-  const provider = fromSecretsManager({ secretId: 'consumer/api-client', client, timeoutMs: 60_000, ...extra });
-  cleanups.push(() => provider.close(), () => client.destroy());
+function silentSecretsManager(
+  extra: Partial<Parameters<typeof fromSecretsManager>[0]> = {},
+): IdentityProvider {
+  const client = new SecretsManagerClient({
+    ...localAwsClientConfig(silent.url.replace('https:', 'http:')),
+    maxAttempts: 1,
+  });
+  const provider = fromSecretsManager({
+    secretId: 'consumer/api-client',
+    client,
+    timeoutMs: 60_000,
+    ...extra,
+  });
+  cleanups.push(
+    () => provider.close(),
+    () => client.destroy(),
+  );
   return provider;
 }
 
@@ -80,9 +105,15 @@ async function timed(promise: Promise<unknown>): Promise<{ error: MtlsLinkError;
 
 describe('a Secrets Manager endpoint that accepts TCP and never answers', () => {
   test('timeouts.total bounds the identity load: TIMEOUT_TOTAL within 100 ms of 1500 ms', async () => {
-    const client = createClient({ baseUrl: api.url, ca: pki.trustStorePem, identity: silentSecretsManager() });
+    const client = createClient({
+      baseUrl: api.url,
+      ca: pki.trustStorePem,
+      identity: silentSecretsManager(),
+    });
     cleanups.push(() => client.close());
-    const { error, ms } = await timed(client.request({ method: 'GET', path: '/widgets', timeouts: { total: 1500 } }));
+    const { error, ms } = await timed(
+      client.request({ method: 'GET', path: '/widgets', timeouts: { total: 1500 } }),
+    );
     expect(error.code).toBe('TIMEOUT_TOTAL');
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error.details).toMatchObject({ stage: 'identity', timeoutMs: 1500 });
@@ -104,7 +135,11 @@ describe('a Secrets Manager endpoint that accepts TCP and never answers', () => 
   });
 
   test('an AbortSignal bounds it: ABORTED (AbortedError, the reason as cause) within 100 ms of 500 ms', async () => {
-    const client = createClient({ baseUrl: api.url, ca: pki.trustStorePem, identity: silentSecretsManager() });
+    const client = createClient({
+      baseUrl: api.url,
+      ca: pki.trustStorePem,
+      identity: silentSecretsManager(),
+    });
     cleanups.push(() => client.close());
     const signal = AbortSignal.timeout(500);
     const { error, ms } = await timed(client.request({ method: 'GET', path: '/widgets', signal }));
@@ -117,7 +152,11 @@ describe('a Secrets Manager endpoint that accepts TCP and never answers', () => 
   });
 
   test('ready() honours its signal too', async () => {
-    const client = createClient({ baseUrl: api.url, ca: pki.trustStorePem, identity: silentSecretsManager() });
+    const client = createClient({
+      baseUrl: api.url,
+      ca: pki.trustStorePem,
+      identity: silentSecretsManager(),
+    });
     cleanups.push(() => client.close());
     const t0 = performance.now();
     const error = await client.ready({ signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
@@ -174,7 +213,12 @@ describe('a Secrets Manager endpoint that accepts TCP and never answers', () => 
     expect(own.ms).toBeLessThan(400 + SLACK_MS);
 
     // A fresh provider: the first one answers its last error for minRefreshInterval.
-    const client = createClient({ baseUrl: api.url, ca: pki.trustStorePem, identity: extension(), timeouts: { total: 200 } });
+    const client = createClient({
+      baseUrl: api.url,
+      ca: pki.trustStorePem,
+      identity: extension(),
+      timeouts: { total: 200 },
+    });
     cleanups.push(() => client.close());
     const bounded = await timed(client.GET('/widgets'));
     expect(bounded.error.code).toBe('TIMEOUT_TOTAL');
@@ -187,12 +231,24 @@ describe('the forced refresh after a refusal runs under the same deadline', () =
     const proxy = await startFreezableProxy(Number(new URL(sm.endpoint).port));
     cleanups.push(() => proxy.close());
     const smClient = new SecretsManagerClient({ ...localAwsClientConfig(proxy.endpoint), maxAttempts: 1 });
-    const provider = fromSecretsManager({ secretId: 'consumer/api-client', client: smClient, timeoutMs: 60_000 });
-    cleanups.push(() => provider.close(), () => smClient.destroy());
+    const provider = fromSecretsManager({
+      secretId: 'consumer/api-client',
+      client: smClient,
+      timeoutMs: 60_000,
+    });
+    cleanups.push(
+      () => provider.close(),
+      () => smClient.destroy(),
+    );
     await provider.current();
     proxy.freeze();
 
-    const client = createClient({ baseUrl: refusing.url, ca: pki.trustStorePem, identity: provider, retry: false });
+    const client = createClient({
+      baseUrl: refusing.url,
+      ca: pki.trustStorePem,
+      identity: provider,
+      retry: false,
+    });
     cleanups.push(() => client.close());
     const total = await timed(client.GET('/widgets', { timeouts: { total: 800 } }));
     expect(total.error.code).toBe('TIMEOUT_TOTAL');

@@ -34,7 +34,9 @@ export function expectNoSecrets(
   secrets: { keyPems?: string[]; passphrases?: string[]; publicPems?: string[] },
 ): void {
   const surface = errorSurface(error);
-  const publicBase64 = (secrets.publicPems ?? []).map((pem) => pem.replace(/-----[^-]+-----|\s/g, '')).join('|');
+  const publicBase64 = (secrets.publicPems ?? [])
+    .map((pem) => pem.replace(/-----[^-]+-----|\s/g, ''))
+    .join('|');
   for (const pem of secrets.keyPems ?? []) {
     for (const run of base64Runs(pem)) {
       if (publicBase64.includes(run)) continue;

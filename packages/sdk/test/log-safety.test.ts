@@ -1,7 +1,6 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { format, inspect } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { inspect } from 'node:util';
-import { format } from 'node:util';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   createTestPki,
   type LocalSecretsManager,
@@ -26,11 +25,17 @@ let smClient: SecretsManagerClient;
 const keyPems = () => Object.values(pki.clients).map((c) => c.keyPem);
 const certPems = () => Object.values(pki.clients).flatMap((c) => [c.certPem, c.chainPem]);
 const secretOf = (issued: TestPki['clients']['valid']) =>
-  JSON.stringify({ certificate: issued.certPem, privateKey: issued.keyPem, certificateChain: issued.chainPem });
+  JSON.stringify({
+    certificate: issued.certPem,
+    privateKey: issued.keyPem,
+    certificateChain: issued.chainPem,
+  });
 
 beforeAll(async () => {
   pki = await createTestPki();
-  sm = await startSecretsManager({ secrets: [{ name: 'consumer/api-client', string: secretOf(pki.clients.valid) }] });
+  sm = await startSecretsManager({
+    secrets: [{ name: 'consumer/api-client', string: secretOf(pki.clients.valid) }],
+  });
   smClient = new SecretsManagerClient({ ...localAwsClientConfig(sm), maxAttempts: 1 });
 }, 60_000);
 
@@ -79,7 +84,9 @@ describe('identities are safe to log', () => {
   test('the guard itself sees a key in every surface when one is there', () => {
     const leaky = { note: 'unguarded', keyPem: pki.clients.valid.keyPem };
     for (const surface of logSurfaces(leaky)) {
-      expect(() => expectNoSecrets({ message: surface }, { keyPems: keyPems(), publicPems: certPems() })).toThrow(/key material/);
+      expect(() =>
+        expectNoSecrets({ message: surface }, { keyPems: keyPems(), publicPems: certPems() }),
+      ).toThrow(/key material/);
     }
   });
 
@@ -89,7 +96,11 @@ describe('identities are safe to log', () => {
     expect(Object.keys(identity)).not.toContain('keyPem');
     expect(Object.keys(identity)).not.toContain('privateKey');
     const json = JSON.parse(JSON.stringify(identity)) as Record<string, unknown>;
-    expect(json).toMatchObject({ source: 'test:leak', serialHex: identity.serialHex, fingerprint256: identity.fingerprint256 });
+    expect(json).toMatchObject({
+      source: 'test:leak',
+      serialHex: identity.serialHex,
+      fingerprint256: identity.fingerprint256,
+    });
     expect(typeof json['daysLeft']).toBe('number');
     expect(inspect(identity)).toMatch(/^ClientIdentity \{/);
     expectNoKey(identity);
@@ -117,7 +128,11 @@ describe('identities are safe to log', () => {
     for (const name of ['refresh', 'refresh-failed', 'expiry-warning'] as (keyof IdentityEvents)[]) {
       provider.on(name, (event) => seen.push(event));
     }
-    for (const name of ['identity-refresh', 'identity-refresh-failed', 'expiry-warning'] as (keyof ClientEvents)[]) {
+    for (const name of [
+      'identity-refresh',
+      'identity-refresh-failed',
+      'expiry-warning',
+    ] as (keyof ClientEvents)[]) {
       api.on(name, (event) => seen.push(event));
     }
     await provider.current();
@@ -126,10 +141,16 @@ describe('identities are safe to log', () => {
     sm.rotate('consumer/api-client', { string: '{"certificate":"not pem"}' });
     await provider.refresh({ force: true }).catch(() => {});
 
-    const kinds = seen.map((event) => Object.keys(event as object).sort().join(','));
+    const kinds = seen.map((event) =>
+      Object.keys(event as object)
+        .sort()
+        .join(','),
+    );
     expect(seen.length).toBeGreaterThanOrEqual(8);
     const refresh = seen.find(
-      (event) => (event as Partial<IdentityEvents['refresh']>).changed === true && (event as IdentityEvents['refresh']).previous !== undefined,
+      (event) =>
+        (event as Partial<IdentityEvents['refresh']>).changed === true &&
+        (event as IdentityEvents['refresh']).previous !== undefined,
     ) as IdentityEvents['refresh'];
     expect(refresh.current.keyPem).toContain('PRIVATE KEY'); // still there for code that needs it
     expect(refresh.summary.serialHex).toBe(refresh.current.serialHex);

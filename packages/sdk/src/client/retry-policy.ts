@@ -58,7 +58,8 @@ const retryableCodes: ReadonlySet<string> = new Set([
  */
 export function isRetryableFailure(error: MtlsLinkError): boolean {
   if (retryableCodes.has(error.code)) return true;
-  if (error.code === 'REQUEST_FAILED') return error.details.signal === 'reset' || error.details.signal === 'close';
+  if (error.code === 'REQUEST_FAILED')
+    return error.details.signal === 'reset' || error.details.signal === 'close';
   // A reset or close on a fresh connection reads as a refusal, but a dropped connection looks the
   // same; only an alert is the server's unambiguous word, so the others get an ordinary retry.
   if (error.code === 'MTLS_REJECTED')

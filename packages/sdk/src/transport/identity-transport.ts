@@ -193,8 +193,11 @@ export class IdentityTransport {
     const outcome = await Promise.race([drained, late]);
     clearTimeout(timer);
     if (outcome === 'late') {
-      await Promise.all([...this.#retiring].map((pool) => pool.agent.destroy().catch(() => {})));
-      await drained;
+      const retiring = [...this.#retiring];
+      this.#retiring.clear();
+      this.#draining.clear();
+      for (const pool of retiring) pool.destroyConnections();
+      await Promise.all(retiring.map((pool) => pool.agent.destroy().catch(() => {})));
     }
   }
 }

@@ -38,6 +38,11 @@ export interface IdentityPool {
   preconnect(host: string, port: number): Promise<void>;
   /** Closes parked connections nobody took. */
   discardParked(): void;
+  /**
+   * Ends every connection now, requests in flight included (undici's Agent forgets its pools once
+   * close() ran, so its destroy() no longer reaches them; the sockets are ours to end).
+   */
+  destroyConnections(): void;
 }
 
 export type TlsMaterial = Pick<ClientIdentity, 'certPem' | 'chainPem' | 'keyPem' | 'fingerprint256'>;
@@ -60,17 +65,29 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
   });
   const tracked = trackingConnector(connector);
   const parked = new Map<string, Socket>();
+  const open = new Set<Socket>();
+  const opened: buildConnector.connector = (options, callback) =>
+    tracked(options, (error, socket) => {
+      if (socket !== null && socket !== undefined) {
+        const s = socket as Socket;
+        open.add(s);
+        s.once('close', () => open.delete(s));
+      }
+      // biome-ignore lint/suspicious/noExplicitAny: undici's callback overloads take (error, null) or (null, socket)
+      (callback as (e: any, s: any) => void)(error, socket);
+    });
   const connect: buildConnector.connector = (options, callback) => {
     const key = `${options.hostname}:${options.port}`;
     const socket = parked.get(key);
     if (socket !== undefined) {
       parked.delete(key);
       if (!socket.destroyed && socket.readyState === 'open') {
-        callback(null, socket);
+        // Asynchronously, as a real connect would: undici is still inside its connect bookkeeping.
+        process.nextTick(() => callback(null, socket));
         return;
       }
     }
-    tracked(options, callback);
+    opened(options, callback);
   };
   const agent = new Agent({
     connect,
@@ -94,7 +111,7 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
           resolve();
           return;
         }
-        tracked(
+        opened(
           {
             hostname: host,
             host: `${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -107,16 +124,16 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
               reject(error);
               return;
             }
-            const opened = socket as Socket;
-            parked.set(key, opened);
+            const ready = socket as Socket;
+            parked.set(key, ready);
             const drop = () => {
-              if (parked.get(key) === opened) parked.delete(key);
-              opened.destroy();
+              if (parked.get(key) === ready) parked.delete(key);
+              ready.destroy();
             };
-            opened.once('close', drop);
+            ready.once('close', drop);
             // A connection no request took within the keep-alive time is one a server may close too.
             setTimeout(() => {
-              if (parked.get(key) === opened) drop();
+              if (parked.get(key) === ready) drop();
             }, settings.keepAliveTimeoutMs).unref();
             resolve();
           },
@@ -125,6 +142,10 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
     discardParked: () => {
       for (const socket of parked.values()) socket.destroy();
       parked.clear();
+    },
+    destroyConnections: () => {
+      for (const socket of open) socket.destroy();
+      open.clear();
     },
   };
 }
