@@ -110,7 +110,7 @@ describe('middleware', () => {
   test('onResponse turning a success into an error status fails as HttpError; onError may recover or replace', async () => {
     const api = client();
     api.use({
-      onResponse: ({ response }) => ({ status: 503, headers: {}, data: { message: 'maintenance' } }),
+      onResponse: () => ({ status: 503, headers: {}, data: { message: 'maintenance' } }),
     });
     const error = (await api.GET('/live', {}).catch((e: unknown) => e)) as HttpError;
     expect(error).toBeInstanceOf(HttpError);
