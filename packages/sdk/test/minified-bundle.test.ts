@@ -50,7 +50,10 @@ test('every error class keeps its name in a minified bundle', () => {
     [new b.AbortedError('ABORTED', 'm'), 'AbortedError'],
     [new b.ResponseValidationError('RESPONSE_VALIDATION_FAILED', 'm'), 'ResponseValidationError'],
     [new b.ResponseTooLargeError('RESPONSE_TOO_LARGE', 'm'), 'ResponseTooLargeError'],
-    [new b.HttpError('HTTP_UNEXPECTED_STATUS', 'm', { status: 404, method: 'GET', url: 'u', body: '' }), 'HttpError'],
+    [
+      new b.HttpError('HTTP_UNEXPECTED_STATUS', 'm', { status: 404, method: 'GET', url: 'u', body: '' }),
+      'HttpError',
+    ],
     [new b.MtlsLinkError('CONFIG_INVALID', 'm'), 'MtlsLinkError'],
   ];
   for (const [error, name] of made) {
