@@ -1,3 +1,4 @@
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Agent, request } from 'undici';
 import { ConfigError } from '../../errors/index.ts';
 import { readIdentity } from '../formats/read-identity.ts';
@@ -30,6 +31,8 @@ export interface LambdaExtensionIdentityOptions extends RefreshOptions {
    * @default 'extension'
    */
   readonly forcedRefreshFrom?: 'extension' | 'secrets-manager';
+  /** The client for forcedRefreshFrom 'secrets-manager'. @default one built with the environment's region and credentials */
+  readonly secretsManagerClient?: SecretsManagerClient;
 }
 
 interface ExtensionAnswer {
@@ -76,7 +79,9 @@ export function fromLambdaExtension(options: LambdaExtensionIdentityOptions): Id
   const label = `lambda-extension:${secretId}@${versionId ?? versionStage ?? 'AWSCURRENT'}`;
   let dispatcher: Agent | undefined;
   const direct =
-    forcedFrom === 'secrets-manager' ? secretReader({ connectTimeoutMs: 3000, timeoutMs }) : undefined;
+    forcedFrom === 'secrets-manager'
+      ? secretReader({ client: options.secretsManagerClient, connectTimeoutMs: 3000, timeoutMs })
+      : undefined;
 
   const readExtension = async (signal: AbortSignal): Promise<ExtensionAnswer> => {
     const token = options.sessionToken ?? process.env['AWS_SESSION_TOKEN'];
