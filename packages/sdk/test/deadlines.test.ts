@@ -21,6 +21,7 @@ import {
 import {
   identityOf,
   json,
+  jsonSecretOf,
   type LocalServer,
   startFreezableProxy,
   startSilentTcpServer,
@@ -38,12 +39,7 @@ let api: LocalServer;
 let refusing: LocalServer;
 const cleanups: (() => unknown)[] = [];
 
-const secretOf = (issued: TestPki['clients']['valid']) =>
-  JSON.stringify({
-    certificate: issued.certPem,
-    privateKey: issued.keyPem,
-    certificateChain: issued.chainPem,
-  });
+const secretOf = jsonSecretOf;
 
 beforeAll(async () => {
   pki = await createTestPki();

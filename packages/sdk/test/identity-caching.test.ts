@@ -15,18 +15,14 @@ import {
   fromSecretsManager,
   type IdentityProvider,
 } from '../src/index.ts';
+import { jsonSecretOf } from './fixtures/small-servers.ts';
 
 let pki: TestPki;
 let sm: LocalSecretsManager;
 let client: SecretsManagerClient;
 const providers: IdentityProvider[] = [];
 const passphrase = 'p12 passphrase 4b7d1a';
-const secretOf = (issued: TestPki['clients']['valid']) =>
-  JSON.stringify({
-    certificate: issued.certPem,
-    privateKey: issued.keyPem,
-    certificateChain: issued.chainPem,
-  });
+const secretOf = jsonSecretOf;
 const track = <P extends IdentityProvider>(provider: P): P => {
   providers.push(provider);
   return provider;

@@ -17,6 +17,7 @@ import {
   type IdentityEvents,
   readIdentity,
 } from '../src/index.ts';
+import { jsonSecretOf } from './fixtures/small-servers.ts';
 import { expectNoSecrets } from './identity-leak-guard.ts';
 
 let pki: TestPki;
@@ -24,12 +25,7 @@ let sm: LocalSecretsManager;
 let smClient: SecretsManagerClient;
 const keyPems = () => Object.values(pki.clients).map((c) => c.keyPem);
 const certPems = () => Object.values(pki.clients).flatMap((c) => [c.certPem, c.chainPem]);
-const secretOf = (issued: TestPki['clients']['valid']) =>
-  JSON.stringify({
-    certificate: issued.certPem,
-    privateKey: issued.keyPem,
-    certificateChain: issued.chainPem,
-  });
+const secretOf = jsonSecretOf;
 
 beforeAll(async () => {
   pki = await createTestPki();
