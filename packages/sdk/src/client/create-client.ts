@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { classifyFailure } from '../classify/index.ts';
 import { ConfigError, isMtlsLinkError, type MtlsLinkError } from '../errors/index.ts';
@@ -20,6 +21,7 @@ import { encodeRequestBody } from './request-body.ts';
 import { fillPathTemplate, mergeHeaders, queryString } from './request-target.ts';
 import { checkRequestOptions } from './request-validation.ts';
 import { type PreparedRequest, type SendContext, send } from './send.ts';
+import { POOL_SWAP_CHANNEL, RETRY_CHANNEL } from './tracing.ts';
 
 export interface UntypedRequest<
   S extends StandardSchemaV1 | undefined = undefined,
@@ -131,7 +133,10 @@ class MtlsClient {
     const events = this.#events;
     this.#transport = new IdentityTransport(this.#options.identity, this.#options.pool, {
       minForcedRefreshIntervalMs: this.#options.minForcedRefreshIntervalMs,
-      onSwap: (event) => events.emit('pool-swap', event),
+      onSwap: (event) => {
+        events.emit('pool-swap', event);
+        if (poolSwapChannel.hasSubscribers) poolSwapChannel.publish(event);
+      },
     });
     const identity = this.#options.identity;
     if (isIdentityProvider(identity)) {
@@ -327,6 +332,7 @@ class MtlsClient {
     const onRetry = this.#options.hooks.onRetry;
     if (onRetry !== undefined) observe(onRetry, event);
     this.#events.emit('retry', event);
+    if (retryChannel.hasSubscribers) retryChannel.publish(event);
   }
 
   #classify(
@@ -354,6 +360,9 @@ class MtlsClient {
     });
   }
 }
+
+const retryChannel = channel(RETRY_CHANNEL);
+const poolSwapChannel = channel(POOL_SWAP_CHANNEL);
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 

@@ -29,3 +29,9 @@ export type {
   UntypedPaths,
 } from './openapi-types.ts';
 export type { RetryOptions } from './retry-policy.ts';
+export {
+  POOL_SWAP_CHANNEL,
+  REQUEST_TRACING_CHANNEL,
+  RETRY_CHANNEL,
+  type RequestTraceContext,
+} from './tracing.ts';

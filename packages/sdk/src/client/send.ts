@@ -18,6 +18,7 @@ import type { EncodedBody } from './request-body.ts';
 import type { OutgoingHeaders } from './request-target.ts';
 import { decodeBody, decodeErrorBody, isResponseTooLarge, responseTooLarge } from './response-body.ts';
 import { backoffDelay, isIdempotent, isRetryableFailure, parseRetryAfter } from './retry-policy.ts';
+import { type RequestTraceContext, requestTrace, traceIdentity } from './tracing.ts';
 
 /** A request with its target and body encoded and its options checked. */
 export interface PreparedRequest {
@@ -99,10 +100,30 @@ type Outcome =
   | { readonly kind: 'pool-race' };
 
 /**
+ * One call, traced on `mtls-link:request` when anyone listens (OpenTelemetry, for instance): the
+ * retry loop of `run` inside the tracing channel's context.
+ */
+export function send(context: SendContext, request: PreparedRequest): Promise<ClientResponse<unknown>> {
+  if (!requestTrace.hasSubscribers) return run(context, request, undefined);
+  const trace: RequestTraceContext = {
+    method: request.method,
+    url: context.options.origin + request.path,
+    attempts: 0,
+    retries: 0,
+    identityRetried: false,
+  };
+  return requestTrace.tracePromise(() => run(context, request, trace), trace);
+}
+
+/**
  * The retry loop of one call: identity, attempts on the current pool, the identity refresh after
  * a refusal, backoff, all under one deadline; middleware around each attempt.
  */
-export async function send(context: SendContext, request: PreparedRequest): Promise<ClientResponse<unknown>> {
+async function run(
+  context: SendContext,
+  request: PreparedRequest,
+  trace: RequestTraceContext | undefined,
+): Promise<ClientResponse<unknown>> {
   const { options, transport, middleware } = context;
   const { method, path } = request;
   const url = options.origin + path;
@@ -117,6 +138,11 @@ export async function send(context: SendContext, request: PreparedRequest): Prom
   let current = requestView(request, url, 0);
 
   const fail = async (error: MtlsLinkError): Promise<ClientResponse<unknown>> => {
+    if (trace !== undefined) {
+      trace.code = error.code;
+      trace.hop = error.hop;
+      if (error instanceof HttpError) trace.status = error.status;
+    }
     // A failure while waiting for the next attempt belongs to that attempt.
     if (current.attempt !== attempt) current = requestView(request, url, attempt);
     let thrown: Error = error;
@@ -147,6 +173,11 @@ export async function send(context: SendContext, request: PreparedRequest): Prom
         }
       }
       current = requestView(request, url, attempt);
+      if (trace !== undefined) {
+        trace.attempts = attempt + 1;
+        const identity = traceIdentity(pool.identity);
+        if (identity !== undefined) trace.identity = identity;
+      }
       for (const step of middleware)
         if (step.onRequest !== undefined) await step.onRequest({ request: current });
 
@@ -170,6 +201,7 @@ export async function send(context: SendContext, request: PreparedRequest): Prom
           } catch (failure) {
             return await fail(failure as MtlsLinkError);
           }
+          if (trace !== undefined) trace.status = status;
           return { data, status, headers };
         }
         error = httpFailure(response, method, url);
@@ -194,6 +226,7 @@ export async function send(context: SendContext, request: PreparedRequest): Prom
           if (recovered) {
             attempt += 1;
             context.countRetry(true);
+            if (trace !== undefined) trace.identityRetried = true;
             context.emitRetry({ method, url, retry: attempt, delayMs: 0, error, afterIdentityRefresh: true });
             continue;
           }
@@ -214,6 +247,7 @@ export async function send(context: SendContext, request: PreparedRequest): Prom
           retries += 1;
           attempt += 1;
           context.countRetry(false);
+          if (trace !== undefined) trace.retries = retries;
           context.emitRetry({ method, url, retry: attempt, delayMs, error, afterIdentityRefresh: false });
           try {
             await sleep(delayMs, signal);

@@ -30,6 +30,8 @@ export interface PoolSettings {
 export interface IdentityPool {
   readonly agent: Agent;
   readonly fingerprint256: string;
+  /** The identity the pool presents (for summaries in traces; never logged as it is). */
+  readonly identity: TlsMaterial;
   /**
    * Opens a connection (TCP, TLS with this identity) to `host:port` now and parks it for the pool's
    * next new connection to that origin: the Lambda init phase pays the handshake, not the first
@@ -104,6 +106,7 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
   return {
     agent,
     fingerprint256: identity.fingerprint256,
+    identity,
     preconnect: (host, port) =>
       new Promise<void>((resolve, reject) => {
         const key = `${host}:${port}`;
