@@ -300,7 +300,9 @@ class MtlsClient {
     checkRequestOptions(parts);
     let body: Awaited<ReturnType<typeof encodeRequestBody>>;
     try {
-      body = await encodeRequestBody(parts.body);
+      const encoded = encodeRequestBody(parts.body);
+      // Only FormData encodes asynchronously; the common bodies cost no extra turn.
+      body = encoded instanceof Promise ? await encoded : encoded;
     } catch (cause) {
       throw new ConfigError(
         'CONFIG_INVALID',

@@ -24,7 +24,7 @@ function isAsyncIterable(value: object): value is AsyncIterable<unknown> {
  * Node Readable and async iterables (streamed, not replayable); anything else as JSON. A
  * string keeps no content type when the caller's headers name one.
  */
-export async function encodeRequestBody(body: unknown): Promise<EncodedBody> {
+export function encodeRequestBody(body: unknown): EncodedBody | Promise<EncodedBody> {
   if (body === undefined) return none;
   if (typeof body === 'string') return { body, contentType: 'text/plain;charset=UTF-8', replayable: true };
   if (body instanceof Uint8Array) return { body, contentType: undefined, replayable: true };
@@ -52,8 +52,11 @@ export async function encodeRequestBody(body: unknown): Promise<EncodedBody> {
     // undici's own request() takes only its own FormData class; the platform's encoder (the same
     // one fetch uses) gives the multipart bytes and their boundary, once, so a retry sends them again.
     const encoded = new Response(body);
-    const bytes = new Uint8Array(await encoded.arrayBuffer());
-    return { body: bytes, contentType: encoded.headers.get('content-type') ?? undefined, replayable: true };
+    return encoded.arrayBuffer().then((bytes) => ({
+      body: new Uint8Array(bytes),
+      contentType: encoded.headers.get('content-type') ?? undefined,
+      replayable: true,
+    }));
   }
   if (body instanceof ReadableStream) {
     return {

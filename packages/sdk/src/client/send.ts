@@ -93,6 +93,8 @@ function fromHeaders(headers: Headers): OutgoingHeaders | null {
   return any ? out : null;
 }
 
+const noMiddleware: readonly Middleware[] = Object.freeze([]);
+
 /** The outcome of one attempt: an answer (any status), or the failure that ended it. */
 type Outcome =
   | { readonly kind: 'answer'; readonly response: MiddlewareResponse }
@@ -124,7 +126,9 @@ async function run(
   request: PreparedRequest,
   trace: RequestTraceContext | undefined,
 ): Promise<ClientResponse<unknown>> {
-  const { options, transport, middleware } = context;
+  const { options, transport } = context;
+  // A snapshot: middleware added while the call runs applies from the next call on.
+  const middleware = context.middleware.length === 0 ? noMiddleware : [...context.middleware];
   const { method, path } = request;
   const url = options.origin + path;
   const idempotent = isIdempotent(method, request.headers);
@@ -135,7 +139,9 @@ async function run(
   let attempt = 0;
   let retries = 0;
   let identityRetried = false;
-  let current = requestView(request, url, 0);
+  // Without middleware nobody sees the request view: the hot path skips building it.
+  const observed = middleware.length > 0;
+  let current: MiddlewareRequest | undefined;
 
   const fail = async (error: MtlsLinkError): Promise<ClientResponse<unknown>> => {
     if (trace !== undefined) {
@@ -143,13 +149,15 @@ async function run(
       trace.hop = error.hop;
       if (error instanceof HttpError) trace.status = error.status;
     }
+    if (!observed) throw error;
     // A failure while waiting for the next attempt belongs to that attempt.
-    if (current.attempt !== attempt) current = requestView(request, url, attempt);
+    if (current?.attempt !== attempt) current = requestView(request, url, attempt);
+    const view = current;
     let thrown: Error = error;
     for (let i = middleware.length - 1; i >= 0; i -= 1) {
       const onError = middleware[i]?.onError;
       if (onError === undefined) continue;
-      const answer = await onError({ request: current, error });
+      const answer = await onError({ request: view, error });
       if (isMiddlewareResponse(answer))
         return { data: answer.data, status: answer.status, headers: answer.headers };
       if (answer instanceof Error) thrown = answer;
@@ -172,16 +180,16 @@ async function run(
           );
         }
       }
-      current = requestView(request, url, attempt);
+      current = observed ? requestView(request, url, attempt) : undefined;
       if (trace !== undefined) {
         trace.attempts = attempt + 1;
         const identity = traceIdentity(pool.identity);
         if (identity !== undefined) trace.identity = identity;
       }
       for (const step of middleware)
-        if (step.onRequest !== undefined) await step.onRequest({ request: current });
+        if (step.onRequest !== undefined) await step.onRequest({ request: current as MiddlewareRequest });
 
-      const outcome = await attemptOn(pool, current, request, signal, context);
+      const outcome = await attemptOn(pool, current, url, request, signal, context);
       if (outcome.kind === 'pool-race' && transport.pool !== pool && !transport.closed) continue;
       let error: MtlsLinkError;
       let retryAfterMs: number | undefined;
@@ -190,7 +198,7 @@ async function run(
         for (let i = middleware.length - 1; i >= 0; i -= 1) {
           const onResponse = middleware[i]?.onResponse;
           if (onResponse === undefined) continue;
-          const replaced = await onResponse({ request: current, response });
+          const replaced = await onResponse({ request: current as MiddlewareRequest, response });
           if (isMiddlewareResponse(replaced)) response = replaced;
         }
         const { status, headers } = response;
@@ -279,18 +287,18 @@ function requestView(request: PreparedRequest, url: string, attempt: number): Mi
 
 async function attemptOn(
   pool: IdentityPool,
-  view: MiddlewareRequest,
+  view: MiddlewareRequest | undefined,
+  url: string,
   request: PreparedRequest,
   signal: AbortSignal | undefined,
   context: SendContext,
 ): Promise<Outcome> {
   const { method } = request;
-  const url = view.url;
   const dispatch: Dispatcher.RequestOptions = {
     origin: context.options.origin,
     path: request.path,
     method: method as Dispatcher.HttpMethod,
-    headers: fromHeaders(view.headers),
+    headers: view === undefined ? (request.headers ?? null) : fromHeaders(view.headers),
     // undici sends Blobs as they are; its types leave them out.
     body: (request.body.body ?? null) as string | Uint8Array | null,
     signal: signal ?? null,
