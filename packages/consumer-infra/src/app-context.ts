@@ -3,12 +3,12 @@ import type { Construct } from 'constructs';
 import { ConsumerInfraError } from './errors.ts';
 import {
   type ClientIdentitySecretSpec,
-  ENDPOINT_SERVICE_NAME,
+  endpointServiceNameProblem,
   type PrivateDnsMode,
 } from './private-api-consumer.ts';
 import type { ConsumerStackProps } from './stacks/consumer-stack.ts';
 import type { ProducerStackProps } from './stacks/producer-stack.ts';
-import type { VpcSource } from './stacks/vpc-source.ts';
+import { AVAILABILITY_ZONE_ID, type VpcSource } from './stacks/vpc-source.ts';
 
 /**
  * Every context key the app reads, with what it means. `cdk.json` holds placeholder values; override
@@ -18,21 +18,32 @@ export const CONTEXT_KEYS = {
   producerAccount: 'Producer AWS account id (12 digits)',
   producerRegion: 'Producer region, e.g. eu-west-1',
   producerVpc:
-    'Producer VPC: {"cidr","availabilityZones"} to create one, or {"vpcId","vpcCidrBlock","availabilityZones","privateSubnetIds"} to import one',
+    'Producer VPC: {"cidr","availabilityZones"} to create one, or {"vpcId","vpcCidrBlock","availabilityZones","privateSubnetIds"} to import one; optional "availabilityZoneIds" (same order) places created subnets by AZ ID and lets the app check the consumer AZs against these',
   apiDomainName: 'The API name consumers call, e.g. api.example.com (certificate, SNI, private DNS)',
   apiCertificateArn: 'ACM certificate ARN for apiDomainName in the producer account/region',
   trustStoreBucket: 'Producer bucket holding the CA bundle and CRLs (objects uploaded before deploy)',
   caBundleKey: 'Key of the PEM CA bundle in trustStoreBucket',
   crlKeys: 'Keys of CRLs in trustStoreBucket (array; may be empty)',
+  caBundleVersion:
+    'S3 object version of the CA bundle; deploy a new one after uploading a new bundle (default: latest at creation)',
+  crlVersions:
+    'S3 object versions of the CRLs, {"<key>":"<versionId>"}; deploy the new version after overwriting a CRL, or it does not take effect',
+  endpointServiceAllowedRegions:
+    'Regions whose consumers may connect (cross-region PrivateLink; array; default none)',
+  apiGatewayCloudWatchRole:
+    "Create the API Gateway CloudWatch role and claim the account's setting (default false: the account already has one)",
   allowedPrincipals:
     'Principals allowed to connect to the endpoint service (array; default: the consumer account root)',
   acceptanceRequired: 'Endpoint connections wait for the producer to accept them (default true)',
   endpointServicePrivateDnsName: 'Private DNS name of the endpoint service (default apiDomainName)',
   consumerAccount: 'Consumer AWS account id (12 digits)',
-  consumerRegion: 'Consumer region (the same as the producer: PrivateLink is regional)',
+  consumerRegion:
+    "Consumer region: the producer's, or another one the producer lists in endpointServiceAllowedRegions",
   consumerVpc: 'Consumer VPC, same shapes as producerVpc',
   endpointServiceName:
     "The producer stack's EndpointServiceName output, com.amazonaws.vpce.<region>.vpce-svc-<id>",
+  endpointServiceRegion:
+    "Region of the producer's endpoint service (default: the region in endpointServiceName; set when cross-region)",
   privateDns: 'hosted-zone (default) | endpoint-service | none',
   allowedPeerCidrs: 'CIDRs admitted to the endpoint on TCP 443 (array; default the consumer VPC CIDR)',
   clientSecretName: 'Name of the client-identity secret the stack creates (default mtls-link/api-client)',
@@ -46,6 +57,8 @@ export const CONTEXT_KEYS = {
   canaryExpectStatus: 'HTTP status the canary expects (default 200)',
   canaryCrlBucket: 'Bucket of the CRL the canary checks (optional, with canaryCrlKey)',
   canaryCrlKey: 'Key of that CRL',
+  canaryName: "The canary's name and metrics service dimension (default <consumer stack name>-canary)",
+  alarmTopicArns: 'SNS topic ARNs every canary alarm notifies (array; default none)',
   expiryWarningDays: 'Alarm when a certificate has fewer days left (default 30)',
   canaryEntry: 'Module exporting the canary handler, bundled at synth (default @mtls-link/probe/canary)',
 } as const;
@@ -113,6 +126,20 @@ class ContextReader {
     return n;
   }
 
+  /** A JSON object of string values, e.g. `{"trust-store/intermediate.crl":"3HL4kqtJlcpXroDTDmJ"}`. */
+  stringMap(key: ContextKey): Record<string, string> | undefined {
+    const value = this.#raw(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (
+      typeof value !== 'object' ||
+      Array.isArray(value) ||
+      !Object.values(value).every((item) => typeof item === 'string' && item !== '')
+    ) {
+      throw invalid(key, 'must be a JSON object of non-empty strings');
+    }
+    return value as Record<string, string>;
+  }
+
   vpc(key: ContextKey): VpcSource {
     const value = this.#raw(key);
     if (typeof value !== 'object' || value === null) throw invalid(key, `is required (${CONTEXT_KEYS[key]})`);
@@ -121,8 +148,21 @@ class ContextReader {
     if (!Array.isArray(azs) || azs.length < 2 || !azs.every((az) => typeof az === 'string')) {
       throw invalid(key, 'needs availabilityZones: at least two AZ names (no lookups are made)');
     }
+    const ids = v['availabilityZoneIds'];
+    if (
+      ids !== undefined &&
+      (!Array.isArray(ids) ||
+        ids.length !== azs.length ||
+        !ids.every((id) => typeof id === 'string' && AVAILABILITY_ZONE_ID.test(id)))
+    ) {
+      throw invalid(
+        key,
+        'availabilityZoneIds must list one AZ ID (e.g. euw1-az1) per availabilityZones entry, in the same order',
+      );
+    }
+    const zoneIds = ids === undefined ? {} : { availabilityZoneIds: ids as string[] };
     if (typeof v['cidr'] === 'string') {
-      return { kind: 'create', cidr: v['cidr'], availabilityZones: azs };
+      return { kind: 'create', cidr: v['cidr'], availabilityZones: azs, ...zoneIds };
     }
     const subnets = v['privateSubnetIds'];
     if (
@@ -138,6 +178,7 @@ class ContextReader {
         vpcCidrBlock: v['vpcCidrBlock'],
         availabilityZones: azs,
         privateSubnetIds: subnets,
+        ...zoneIds,
       };
     }
     throw invalid(
@@ -173,6 +214,17 @@ export function producerPropsFromContext(scope: Construct): ProducerStackProps {
   }
   const acceptanceRequired = read.boolean('acceptanceRequired');
   const privateDnsName = read.optionalString('endpointServicePrivateDnsName');
+  const crlKeys = read.strings('crlKeys') ?? [];
+  const caBundleVersion = read.optionalString('caBundleVersion');
+  const crlVersions = read.stringMap('crlVersions');
+  const unknownCrl = Object.keys(crlVersions ?? {}).find((key) => !crlKeys.includes(key));
+  if (unknownCrl !== undefined)
+    throw invalid('crlVersions', `names "${unknownCrl}", which is not in crlKeys`);
+  const allowedRegions = read.strings('endpointServiceAllowedRegions');
+  const badRegion = allowedRegions?.find((region) => !regionPattern.test(region));
+  if (badRegion !== undefined)
+    throw invalid('endpointServiceAllowedRegions', `has "${badRegion}", not a region`);
+  const cloudWatchRole = read.boolean('apiGatewayCloudWatchRole');
   return {
     env: environment(read, 'producerAccount', 'producerRegion'),
     vpc: read.vpc('producerVpc'),
@@ -180,8 +232,12 @@ export function producerPropsFromContext(scope: Construct): ProducerStackProps {
     apiCertificateArn: read.string('apiCertificateArn', /^arn:aws[a-z-]*:acm:/),
     trustStoreBucketName: read.string('trustStoreBucket'),
     caBundleKey: read.string('caBundleKey'),
-    crlKeys: read.strings('crlKeys') ?? [],
+    crlKeys,
+    ...(caBundleVersion === undefined ? {} : { caBundleVersion }),
+    ...(crlVersions === undefined ? {} : { crlVersions }),
     allowedPrincipals,
+    ...(allowedRegions === undefined || allowedRegions.length === 0 ? {} : { allowedRegions }),
+    ...(cloudWatchRole === undefined ? {} : { cloudWatchRole }),
     ...(acceptanceRequired === undefined ? {} : { acceptanceRequired }),
     ...(privateDnsName === undefined ? {} : { endpointServicePrivateDnsName: privateDnsName }),
   };
@@ -218,10 +274,19 @@ export function consumerPropsFromContext(scope: Construct): ConsumerStackProps {
   const expiryWarningDays = read.number('expiryWarningDays', 1, 365);
   const allowedPeerCidrs = read.strings('allowedPeerCidrs');
   const entry = read.optionalString('canaryEntry');
+  const canaryName = read.optionalString('canaryName', /^[A-Za-z0-9_.-]{1,128}$/);
+  const alarmTopicArns = read.strings('alarmTopicArns');
+  const badTopic = alarmTopicArns?.find((arn) => !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(arn));
+  if (badTopic !== undefined) throw invalid('alarmTopicArns', `has "${badTopic}", not an SNS topic ARN`);
+  const serviceRegion = read.optionalString('endpointServiceRegion', regionPattern);
+  const endpointServiceName = read.string('endpointServiceName');
+  const nameProblem = endpointServiceNameProblem(endpointServiceName);
+  if (nameProblem !== undefined) throw invalid('endpointServiceName', nameProblem);
   return {
     env: environment(read, 'consumerAccount', 'consumerRegion'),
     vpc: read.vpc('consumerVpc'),
-    endpointServiceName: read.string('endpointServiceName', ENDPOINT_SERVICE_NAME),
+    endpointServiceName,
+    ...(serviceRegion === undefined ? {} : { endpointServiceRegion: serviceRegion }),
     apiDomainName: read.string('apiDomainName'),
     ...(privateDns === undefined ? {} : { privateDns }),
     ...(allowedPeerCidrs === undefined ? {} : { allowedPeerCidrs }),
@@ -240,6 +305,27 @@ export function consumerPropsFromContext(scope: Construct): ConsumerStackProps {
               ? {}
               : { crl: { bucketName: crlBucket, key: crlKey } }),
             ...(entry === undefined ? {} : { entry }),
+            ...(canaryName === undefined ? {} : { name: canaryName }),
+            ...(alarmTopicArns === undefined || alarmTopicArns.length === 0 ? {} : { alarmTopicArns }),
           },
   };
+}
+
+/**
+ * PrivateLink pairs AZs by ID, and an AZ name means a different physical AZ in each account: when
+ * both VPCs list their AZ IDs, every consumer AZ must be one the producer's load balancers are in.
+ * Without IDs nothing can be checked offline (see the README for the command that shows the mapping).
+ */
+export function checkAzAlignment(producer: VpcSource, consumer: VpcSource): void {
+  const producerIds = producer.availabilityZoneIds;
+  const consumerIds = consumer.availabilityZoneIds;
+  if (producerIds === undefined || consumerIds === undefined) return;
+  const missing = consumerIds.filter((id) => !producerIds.includes(id));
+  if (missing.length > 0) {
+    throw invalid(
+      'consumerVpc',
+      `has AZ IDs ${missing.join(', ')} where the producer (${producerIds.join(', ')}) has no load balancer: ` +
+        'endpoint interfaces there cannot be created',
+    );
+  }
 }

@@ -1,7 +1,7 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { consumerPropsFromContext, producerPropsFromContext } from './app-context.ts';
+import { checkAzAlignment, consumerPropsFromContext, producerPropsFromContext } from './app-context.ts';
 import { ConsumerStack } from './stacks/consumer-stack.ts';
 import { ProducerStack } from './stacks/producer-stack.ts';
 
@@ -17,12 +17,14 @@ export function addMtlsLinkStacks(
   app: App,
   options: MtlsLinkAppOptions = {},
 ): { producer: ProducerStack; consumer: ConsumerStack } {
+  const producerProps = producerPropsFromContext(app);
+  const consumerProps = consumerPropsFromContext(app);
+  checkAzAlignment(producerProps.vpc, consumerProps.vpc);
   const producer = new ProducerStack(app, 'MtlsLinkProducer', {
-    ...producerPropsFromContext(app),
+    ...producerProps,
     description:
       'mtls-link producer: private REST API behind an mTLS ALB, NLB and PrivateLink endpoint service',
   });
-  const consumerProps = consumerPropsFromContext(app);
   const canary =
     consumerProps.canary === false || options.canaryCode === undefined
       ? consumerProps.canary

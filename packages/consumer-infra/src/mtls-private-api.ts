@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { type ApiRoute, addApiRoutes } from './api-routes.ts';
 import { ConsumerInfraError } from './errors.ts';
 import { ExampleBackend } from './example-backend.ts';
 import { managedPolicyFinding } from './nag-findings.ts';
@@ -25,6 +26,19 @@ export interface TrustStoreSource {
   readonly caBundleKey: string;
   /** Keys of DER or PEM CRLs the listener applies. @default none */
   readonly crlKeys?: string[];
+  /**
+   * S3 object version of the CA bundle (`aws s3api head-object … --query VersionId`). The load
+   * balancer reads the object when the trust store is created or modified, never again on its own:
+   * pass the new version after uploading a new bundle, so the template changes and CloudFormation
+   * updates the trust store. Needs a versioned bucket. @default the latest version at creation
+   */
+  readonly caBundleVersion?: string;
+  /**
+   * S3 object versions of the CRLs, by key (each key must be in `crlKeys`). As for the bundle: a CRL
+   * overwritten under the same key takes effect only when its new version is deployed here.
+   * @default the latest version of each at creation
+   */
+  readonly crlVersions?: Readonly<Record<string, string>>;
 }
 
 export interface MtlsPrivateApiProps {
@@ -48,11 +62,34 @@ export interface MtlsPrivateApiProps {
   readonly endpointServicePrivateDnsName?: string;
   /** @default false */
   readonly ignoreClientCertificateExpiry?: boolean;
-  /** @default a new ExampleBackend */
+  /** TLS policy of the mTLS listener. @default elbv2.SslPolicy.RECOMMENDED_TLS */
+  readonly sslPolicy?: elbv2.SslPolicy;
+  /** @default a new ExampleBackend (without `/echo`) */
   readonly backend?: lambda.IFunction;
+  /**
+   * The API's routes, each proxied to `backend`. Required with `backend`.
+   * @default the example backend's routes (GET/POST /widgets, GET /widgets/{id})
+   */
+  readonly routes?: readonly ApiRoute[];
+  /**
+   * An authorizer for every method (a Lambda authorizer reading the `x-amzn-mtls-clientcert-*`
+   * headers the ALB adds, say). @default none: the client certificate at the ALB is the authentication
+   */
+  readonly authorizer?: apigateway.IAuthorizer;
+  /**
+   * Create the API Gateway CloudWatch role and make it the account's (`AWS::ApiGateway::Account`).
+   * That setting is account-wide and region-wide: another stack or a platform team may already own
+   * it. Stage execution logging needs some such role in the account. @default false
+   */
+  readonly cloudWatchRole?: boolean;
+  /**
+   * Regions whose consumers may connect to the endpoint service (cross-region PrivateLink).
+   * @default only this stack's region
+   */
+  readonly allowedRegions?: string[];
   /** @default 'v1' */
   readonly stageName?: string;
-  /** Bucket for ALB access and connection logs and NLB access logs (SSE-S3). @default a new bucket */
+  /** Bucket for the ALB access and connection logs (SSE-S3). @default a new bucket (versioned, noncurrent versions expire after 30 days) */
   readonly logBucket?: s3.IBucket;
 }
 
@@ -64,6 +101,8 @@ export interface MtlsPrivateApiProps {
 export class MtlsPrivateApi extends Construct {
   readonly api: apigateway.RestApi;
   readonly executeApiEndpoint: ec2.InterfaceVpcEndpoint;
+  /** The execute-api endpoint's policy: `execute-api:Invoke` on this API and its domain name only. */
+  readonly executeApiEndpointPolicy: iam.PolicyDocument;
   readonly domainName: apigateway.CfnDomainNameV2;
   readonly trustStore: elbv2.TrustStore;
   readonly trustStoreRevocation: elbv2.TrustStoreRevocation | undefined;
@@ -76,6 +115,8 @@ export class MtlsPrivateApi extends Construct {
   readonly backend: lambda.IFunction;
   /** The custom resource that reads the execute-api endpoint's private addresses (ALB targets). */
   readonly endpointAddresses: cr.AwsCustomResource;
+  /** The custom resource that reads the TXT record verifying the endpoint service's private DNS name. */
+  readonly privateDnsVerification: cr.AwsCustomResource;
 
   constructor(scope: Construct, id: string, props: MtlsPrivateApiProps) {
     super(scope, id);
@@ -87,6 +128,19 @@ export class MtlsPrivateApi extends Construct {
           field: 'allowedPrincipals',
         },
       );
+    }
+    if (props.backend !== undefined && props.routes === undefined) {
+      throw new ConsumerInfraError('PROPS_INVALID', 'routes are required with a backend of your own', {
+        field: 'routes',
+      });
+    }
+    const crlKeys = props.trustStore.crlKeys ?? [];
+    for (const key of Object.keys(props.trustStore.crlVersions ?? {})) {
+      if (!crlKeys.includes(key)) {
+        throw new ConsumerInfraError('PROPS_INVALID', `crlVersions names "${key}", which is not in crlKeys`, {
+          field: 'trustStore.crlVersions',
+        });
+      }
     }
     const stack = Stack.of(this);
     const subnets: ec2.SubnetSelection = {
@@ -167,7 +221,14 @@ export class MtlsPrivateApi extends Construct {
         ],
       });
 
-    this.backend = props.backend ?? new ExampleBackend(this, 'Backend').function;
+    let routes = props.routes;
+    if (props.backend === undefined) {
+      const example = new ExampleBackend(this, 'Backend');
+      this.backend = example.function;
+      routes ??= example.routes;
+    } else {
+      this.backend = props.backend;
+    }
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -179,8 +240,8 @@ export class MtlsPrivateApi extends Construct {
         vpcEndpoints: [this.executeApiEndpoint],
       },
       policy: onlyThroughEndpoint('execute-api:/*'),
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRole: props.cloudWatchRole ?? false,
+      ...(props.cloudWatchRole === true ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
         stageName: props.stageName ?? 'v1',
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
@@ -194,24 +255,20 @@ export class MtlsPrivateApi extends Construct {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
-    const integration = new apigateway.LambdaIntegration(this.backend);
-    const methodOptions = { requestValidator: validator };
-    const widgets = this.api.root.addResource('widgets');
-    widgets.addMethod('GET', integration, methodOptions);
-    widgets.addMethod('POST', integration, methodOptions);
-    widgets.addResource('{id}').addMethod('GET', integration, {
-      ...methodOptions,
-      requestParameters: { 'method.request.path.id': true },
+    addApiRoutes(this.api, routes ?? [], new apigateway.LambdaIntegration(this.backend), {
+      requestValidator: validator,
+      ...(props.authorizer === undefined ? {} : { authorizer: props.authorizer }),
     });
-    this.api.root.addResource('echo').addMethod('ANY', integration, methodOptions);
-    Validations.of(this.api).acknowledge(
-      {
+    if (props.authorizer === undefined) {
+      Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
           'Callers are authenticated by their X.509 client certificate at the ALB (mTLS verify against ' +
           'the trust store and CRLs); the resource policy admits only requests arriving through that ALB ' +
-          'path (the execute-api VPC endpoint). An authorizer would add no identity the certificate lacks.',
-      },
+          'path (the execute-api VPC endpoint). Pass an authorizer to add per-route authorization.',
+      });
+    }
+    Validations.of(this.api).acknowledge(
       {
         id: 'AwsSolutions-COG4',
         reason:
@@ -225,12 +282,14 @@ export class MtlsPrivateApi extends Construct {
           'needs request-content filtering.',
       },
     );
-    Validations.of(this.api).acknowledge({
-      id: managedPolicyFinding('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
-      reason:
-        'The account-level role API Gateway uses to write execution logs (needed for the stage logging ' +
-        'that APIG6 asks for); AWS maintains this policy for exactly that service role.',
-    });
+    if (props.cloudWatchRole === true) {
+      Validations.of(this.api).acknowledge({
+        id: managedPolicyFinding('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
+        reason:
+          'The account-level role API Gateway uses to write execution logs (needed for the stage logging ' +
+          'that APIG6 asks for); AWS maintains this policy for exactly that service role.',
+      });
+    }
 
     // --- Private custom domain: the ALB forwards the caller's Host (the API's name) unchanged.
     this.domainName = new apigateway.CfnDomainNameV2(this, 'DomainName', {
@@ -251,6 +310,59 @@ export class MtlsPrivateApi extends Construct {
       accessAssociationSourceType: 'VPCE',
     });
 
+    // Log group of the AwsCustomResource provider function the custom resources below share.
+    const endpointAddressLogs = new logs.LogGroup(this, 'EndpointAddressesLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // --- The endpoint reaches this API and its domain name only: the ALB admits any certificate the CA
+    // issued, and without this a caller could name another private API of the account behind it. The
+    // API's policy names the endpoint, so the endpoint's own policy cannot name the API in the same
+    // template (a cycle): it is set once both exist.
+    const executeApiArn = (resource: string) =>
+      Fn.join('', ['arn:', Aws.PARTITION, ':execute-api:', Aws.REGION, ':', Aws.ACCOUNT_ID, ':', resource]);
+    this.executeApiEndpointPolicy = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'InvokeThisApiOnly',
+          principals: [new iam.AnyPrincipal()],
+          actions: ['execute-api:Invoke'],
+          resources: [
+            executeApiArn(Fn.join('', [this.api.restApiId, '/*'])),
+            // The DomainNameV2 ARN ends in `/domainnames/<name>+<id>`; the endpoint policy names it as execute-api.
+            executeApiArn(
+              Fn.join('', [
+                '/domainnames/',
+                Fn.select(1, Fn.split('/domainnames/', this.domainName.attrDomainNameArn)),
+              ]),
+            ),
+          ],
+        }),
+      ],
+    });
+    const endpointArn = stack.formatArn({
+      service: 'ec2',
+      resource: 'vpc-endpoint',
+      resourceName: endpointId,
+    });
+    new cr.AwsCustomResource(this, 'ExecuteApiEndpointPolicy', {
+      onUpdate: {
+        service: 'EC2',
+        action: 'ModifyVpcEndpoint',
+        parameters: {
+          VpcEndpointId: endpointId,
+          PolicyDocument: stack.toJsonString(this.executeApiEndpointPolicy.toJSON()),
+        },
+        physicalResourceId: cr.PhysicalResourceId.of(`${endpointId}-policy`),
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['ec2:ModifyVpcEndpoint'], resources: [endpointArn] }),
+      ]),
+      installLatestAwsSdk: false,
+      logGroup: endpointAddressLogs,
+    });
+
     // --- The execute-api endpoint's private addresses, one per AZ, as the ALB's targets.
     this.endpointAddresses = new cr.AwsCustomResource(this, 'ExecuteApiEndpointAddresses', {
       onUpdate: {
@@ -269,10 +381,7 @@ export class MtlsPrivateApi extends Construct {
         new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] }),
       ]),
       installLatestAwsSdk: false,
-      logGroup: new logs.LogGroup(this, 'EndpointAddressesLogs', {
-        retention: logs.RetentionDays.ONE_MONTH,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logGroup: endpointAddressLogs,
     });
     Validations.of(this.endpointAddresses).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -312,7 +421,7 @@ export class MtlsPrivateApi extends Construct {
       },
     });
 
-    // --- Logs for both load balancers.
+    // --- Logs for the ALB (and whatever else the caller's bucket gets).
     this.logBucket =
       props.logBucket ??
       new s3.Bucket(this, 'LoadBalancerLogs', {
@@ -320,7 +429,7 @@ export class MtlsPrivateApi extends Construct {
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         enforceSSL: true,
         versioned: true,
-        lifecycleRules: [{ expiration: Duration.days(365) }],
+        lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
         removalPolicy: RemovalPolicy.RETAIN,
       });
     if (props.logBucket === undefined) {
@@ -333,12 +442,15 @@ export class MtlsPrivateApi extends Construct {
       });
     }
 
-    // --- The ALB in mTLS verify mode.
+    // --- The ALB in mTLS verify mode. With object versions, a new bundle or CRL changes the template.
     this.trustStore = new elbv2.TrustStore(this, 'TrustStore', {
       bucket: props.trustStore.bucket,
       key: props.trustStore.caBundleKey,
+      ...(props.trustStore.caBundleVersion === undefined
+        ? {}
+        : { version: props.trustStore.caBundleVersion }),
     });
-    const crlKeys = props.trustStore.crlKeys ?? [];
+    const crlVersions = props.trustStore.crlVersions ?? {};
     this.trustStoreRevocation =
       crlKeys.length === 0
         ? undefined
@@ -348,6 +460,7 @@ export class MtlsPrivateApi extends Construct {
               revocationType: elbv2.RevocationType.CRL,
               bucket: props.trustStore.bucket,
               key,
+              ...(crlVersions[key] === undefined ? {} : { version: crlVersions[key] }),
             })),
           });
     this.alb = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
@@ -364,13 +477,32 @@ export class MtlsPrivateApi extends Construct {
       port: 443,
       open: false,
       certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)],
-      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      sslPolicy: props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS,
       mutualAuthentication: {
         mutualAuthenticationMode: elbv2.MutualAuthenticationMode.VERIFY,
         trustStore: this.trustStore,
         ignoreClientCertificateExpiry: props.ignoreClientCertificateExpiry ?? false,
       },
-      defaultTargetGroups: [targetGroup],
+      // Only the API's own name is forwarded (the rules below); any other Host, an execute-api name of
+      // another private API say, gets a 404 from the ALB and never reaches the endpoint.
+      defaultAction: elbv2.ListenerAction.fixedResponse(404, {
+        contentType: 'application/json',
+        messageBody: '{"message":"not found"}',
+      }),
+    });
+    // API Gateway routes a request carrying x-apigw-api-id to that API whatever the Host: refuse it.
+    this.listener.addAction('RefuseApiIdHeader', {
+      priority: 1,
+      conditions: [elbv2.ListenerCondition.httpHeader('x-apigw-api-id', ['*'])],
+      action: elbv2.ListenerAction.fixedResponse(403, {
+        contentType: 'application/json',
+        messageBody: '{"message":"x-apigw-api-id is not accepted here"}',
+      }),
+    });
+    this.listener.addAction('ForwardApiDomain', {
+      priority: 10,
+      conditions: [elbv2.ListenerCondition.hostHeaders([props.domainName])],
+      action: elbv2.ListenerAction.forward([targetGroup]),
     });
     // The NLB's health checks present no client certificate, so the mTLS listener would refuse them
     // and mark the ALB unhealthy. They go to a plain listener that answers 200 and reaches nothing;
@@ -399,7 +531,14 @@ export class MtlsPrivateApi extends Construct {
       // NLB's inbound rules against it would need every consumer CIDR here.
       enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: false,
     });
-    this.nlb.logAccessLogs(this.logBucket, 'nlb-access');
+    Validations.of(this.nlb).acknowledge({
+      id: 'AwsSolutions-ELB2',
+      reason:
+        'The NLB has only a TCP listener, and NLB access logs are written for TLS listeners only: enabling ' +
+        'them would log nothing. Every connection and request is logged one hop later by the ALB ' +
+        '(connection log with the client-certificate verdict, access log), and the VPC flow logs cover ' +
+        "the NLB's interfaces.",
+    });
     this.nlb.addListener('Tcp', {
       port: 443,
       protocol: elbv2.Protocol.TCP,
@@ -425,6 +564,7 @@ export class MtlsPrivateApi extends Construct {
       vpcEndpointServiceLoadBalancers: [this.nlb],
       acceptanceRequired: props.acceptanceRequired ?? true,
       allowedPrincipals: props.allowedPrincipals.map((arn) => new iam.ArnPrincipal(arn)),
+      ...(props.allowedRegions === undefined ? {} : { allowedRegions: props.allowedRegions }),
     });
     const privateDnsName = props.endpointServicePrivateDnsName ?? props.domainName;
     // The L2 has no prop for it and names its L1 child after itself, so defaultChild misses it.
@@ -436,7 +576,48 @@ export class MtlsPrivateApi extends Construct {
       description: 'Give this to the consumer (context key endpointServiceName)',
       value: this.endpointServiceName,
     });
+    // CloudFormation returns no attribute for the verification record: read it from the service.
+    this.privateDnsVerification = new cr.AwsCustomResource(this, 'PrivateDnsVerificationRecord', {
+      onUpdate: {
+        service: 'EC2',
+        action: 'DescribeVpcEndpointServiceConfigurations',
+        parameters: { ServiceIds: [this.endpointService.vpcEndpointServiceId] },
+        physicalResourceId: cr.PhysicalResourceId.of(this.endpointService.vpcEndpointServiceId),
+        outputPaths: [
+          'ServiceConfigurations.0.PrivateDnsNameConfiguration.Name',
+          'ServiceConfigurations.0.PrivateDnsNameConfiguration.Value',
+        ],
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({
+          actions: ['ec2:DescribeVpcEndpointServiceConfigurations'],
+          resources: ['*'],
+        }),
+      ]),
+      installLatestAwsSdk: false,
+      logGroup: endpointAddressLogs,
+    });
+    Validations.of(this.privateDnsVerification).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ec2:DescribeVpcEndpointServiceConfigurations supports no resource-level permissions; the call is ' +
+        "read-only and limited to this endpoint service's id in its parameters.",
+    });
+
     new CfnOutput(this, 'EndpointServicePrivateDnsName', { value: privateDnsName });
+    new CfnOutput(this, 'PrivateDnsVerificationTxtRecord', {
+      description:
+        'Publish this TXT record in the public zone of the private DNS name, then start the verification',
+      value: Fn.join(' ', [
+        this.privateDnsVerification.getResponseField(
+          'ServiceConfigurations.0.PrivateDnsNameConfiguration.Name',
+        ),
+        'TXT',
+        this.privateDnsVerification.getResponseField(
+          'ServiceConfigurations.0.PrivateDnsNameConfiguration.Value',
+        ),
+      ]),
+    });
     new CfnOutput(this, 'TrustStoreArn', { value: this.trustStore.trustStoreArn });
     new CfnOutput(this, 'RestApiId', { value: this.api.restApiId });
   }

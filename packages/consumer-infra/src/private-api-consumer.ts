@@ -1,16 +1,41 @@
-import { CfnOutput, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { regionalEndpointDnsName, zonalEndpointDnsName } from './endpoint-dns.ts';
 import { ConsumerInfraError } from './errors.ts';
 import { vpcCidr } from './vpc-cidr.ts';
 
 /** What an endpoint service name looks like: `com.amazonaws.vpce.<region>.vpce-svc-<id>`. */
 export const ENDPOINT_SERVICE_NAME = /^[a-z0-9.-]+\.vpce-svc-[0-9a-f]+$/;
+
+/** The example value in this package's `cdk.json`: it names no real service, so it is refused. */
+export const ENDPOINT_SERVICE_NAME_PLACEHOLDER = 'com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0';
+
+/**
+ * Why `name` cannot be an endpoint service name, or undefined when it can. A token (an SSM parameter,
+ * another stack's output) is only known at deploy time and is accepted as it is.
+ */
+export function endpointServiceNameProblem(name: string): string | undefined {
+  if (Token.isUnresolved(name)) return undefined;
+  if (name === ENDPOINT_SERVICE_NAME_PLACEHOLDER) {
+    return "is the cdk.json placeholder: set it to the producer stack's EndpointServiceName output";
+  }
+  if (!ENDPOINT_SERVICE_NAME.test(name)) {
+    return `must look like com.amazonaws.vpce.<region>.vpce-svc-<id>, got "${name}"`;
+  }
+  return undefined;
+}
+
+/** The region in a literal endpoint service name (`com.amazonaws.vpce.<region>.vpce-svc-…`), if any. */
+function serviceNameRegion(name: string): string | undefined {
+  if (Token.isUnresolved(name)) return undefined;
+  return /^com\.amazonaws\.vpce\.([a-z0-9-]+)\.vpce-svc-/.exec(name)?.[1];
+}
 
 /** How the consumer VPC resolves the API's name to the endpoint's private addresses. */
 export type PrivateDnsMode =
@@ -25,7 +50,7 @@ export type PrivateDnsMode =
 export type ClientIdentitySecretSpec =
   | {
       readonly kind: 'create';
-      /** @default 'mtls-link/api-client' */
+      /** @default `mtls-link/<stack name>/api-client` */
       readonly secretName?: string;
       /** @default a new key with rotation enabled */
       readonly encryptionKey?: kms.IKey;
@@ -59,6 +84,12 @@ export interface PrivateApiConsumerProps {
   readonly consumerRoles?: iam.IRole[];
   /** Emit CfnOutputs for the endpoint id, DNS names and secret ARN. @default true */
   readonly outputs?: boolean;
+  /**
+   * Region of the endpoint service when it is not this stack's (cross-region PrivateLink; the
+   * producer must list this region in the service's allowed regions).
+   * @default the region in a literal `endpointServiceName` when it differs from the stack's, else none
+   */
+  readonly serviceRegion?: string;
 }
 
 /**
@@ -77,13 +108,19 @@ export class PrivateApiConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivateApiConsumerProps) {
     super(scope, id);
-    if (!ENDPOINT_SERVICE_NAME.test(props.endpointServiceName)) {
-      throw new ConsumerInfraError(
-        'PROPS_INVALID',
-        `endpointServiceName must look like com.amazonaws.vpce.<region>.vpce-svc-<id>, got "${props.endpointServiceName}"`,
-        { field: 'endpointServiceName' },
-      );
+    const problem = endpointServiceNameProblem(props.endpointServiceName);
+    if (problem !== undefined) {
+      throw new ConsumerInfraError('PROPS_INVALID', `endpointServiceName ${problem}`, {
+        field: 'endpointServiceName',
+      });
     }
+    const stackRegion = Stack.of(this).region;
+    const namedRegion = serviceNameRegion(props.endpointServiceName);
+    const serviceRegion =
+      props.serviceRegion ??
+      (namedRegion !== undefined && !Token.isUnresolved(stackRegion) && namedRegion !== stackRegion
+        ? namedRegion
+        : undefined);
     this.vpc = props.vpc;
     const dns = props.privateDns ?? { kind: 'none' };
 
@@ -104,6 +141,7 @@ export class PrivateApiConsumer extends Construct {
       open: false,
       privateDnsEnabled: dns.kind === 'endpoint-service',
       lookupSupportedAzs: false,
+      ...(serviceRegion === undefined ? {} : { serviceRegion }),
     });
 
     if (dns.kind === 'hosted-zone') {
@@ -118,6 +156,7 @@ export class PrivateApiConsumer extends Construct {
     }
 
     const spec = props.secret ?? { kind: 'create' };
+    const stack = Stack.of(this);
     if (spec.kind === 'create') {
       const key =
         spec.encryptionKey ??
@@ -129,7 +168,9 @@ export class PrivateApiConsumer extends Construct {
       this.encryptionKey = key;
       this.encryptionKeyArn = key.keyArn;
       this.secret = new secretsmanager.Secret(this, 'ClientIdentity', {
-        secretName: spec.secretName ?? 'mtls-link/api-client',
+        // Prefixed with the stack name: the secret is retained, and a fixed name would collide with
+        // a second consumer in the same account and region.
+        secretName: spec.secretName ?? `mtls-link/${stack.stackName}/api-client`,
         description: 'mTLS client identity (certificate, chain, private key) for the private API',
         encryptionKey: key,
         removalPolicy: RemovalPolicy.RETAIN,
@@ -144,10 +185,27 @@ export class PrivateApiConsumer extends Construct {
     } else {
       this.encryptionKey = kms.Key.fromKeyArn(this, 'SecretKey', spec.encryptionKeyArn);
       this.encryptionKeyArn = spec.encryptionKeyArn;
-      this.secret = secretsmanager.Secret.fromSecretCompleteArn(this, 'ClientIdentity', spec.secretArn);
+      // Imported with its key, so `secret.encryptionKey` names the key for whoever grants on it later.
+      this.secret = secretsmanager.Secret.fromSecretAttributes(this, 'ClientIdentity', {
+        secretCompleteArn: spec.secretArn,
+        encryptionKey: this.encryptionKey,
+      });
     }
     for (const role of props.consumerRoles ?? []) {
       this.secret.grantRead(role);
+      if (spec.kind === 'import') {
+        // grantRead() hands an imported key's decrypt grant to a key policy it cannot change, and
+        // drops it: the role's own policy has to carry it.
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [spec.encryptionKeyArn],
+            conditions: {
+              StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
+            },
+          }),
+        );
+      }
     }
 
     if (props.outputs ?? true) {
@@ -158,6 +216,16 @@ export class PrivateApiConsumer extends Construct {
       });
       new CfnOutput(this, 'ClientIdentitySecretArn', { value: this.secret.secretArn });
     }
+  }
+
+  /** The endpoint's regional DNS name (every AZ's interface). */
+  regionalDnsName(): string {
+    return regionalEndpointDnsName(this.endpoint);
+  }
+
+  /** The endpoint's DNS name in one AZ (that AZ's interface only), e.g. for a per-AZ canary. */
+  zonalDnsName(availabilityZone: string): string {
+    return zonalEndpointDnsName(this.endpoint, availabilityZone);
   }
 
   /** Admit TCP 443 to the endpoint from one more peer (a canary's security group, say). */

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { bundleCanaryOnce } from './canary-bundle.ts';
 import { CANARY_ENVIRONMENT } from './canary-environment.ts';
 import { CANARY_METRICS } from './canary-metrics.ts';
+import { subnetAvailabilityZone, zonalEndpointDnsName } from './endpoint-dns.ts';
 import { ConsumerInfraError } from './errors.ts';
 import { managedPolicyFinding } from './nag-findings.ts';
 
@@ -65,14 +66,32 @@ export interface ProbeCanaryProps {
   readonly memorySize?: number;
   /** @default Duration.seconds(60) */
   readonly timeout?: Duration;
+  /**
+   * How long each of the probe's requests waits for the answer. A run sends up to three in a row
+   * (without, with and, given a revoked certificate, with that one), so keep three of these well
+   * inside `timeout`; a refusal the ALB holds back (10-30 s) is reported as unconfirmed at this
+   * deadline rather than cut off by Lambda.
+   * @default Duration.seconds(15)
+   */
+  readonly responseTimeout?: Duration;
   /** `host:port` to dial instead of the URL's host; SNI and Host stay the URL's. @default the URL's host */
   readonly connectTo?: string;
+  /**
+   * With `perAz`, each canary dials this endpoint's zonal DNS name in its own AZ (port 443; SNI and
+   * Host stay the URL's), so an AZ whose interface fails fails its own canary and alarm only. The
+   * API's name resolves to every AZ's interface, which would spread one AZ's failure over all
+   * canaries. Takes precedence over `connectTo` for the per-AZ functions; the canary subnets must be
+   * in the endpoint's AZs. @default none: every canary dials `connectTo` or the URL's host
+   */
+  readonly zonalEndpoint?: ec2.InterfaceVpcEndpoint;
 }
 
 export interface CanaryInstance {
   readonly name: string;
   readonly availabilityZone: string | undefined;
   readonly function: lambda.Function;
+  /** What this canary dials instead of the URL's host (`MTLS_PROBE_CONNECT_TO`), if anything. */
+  readonly connectTo: string | undefined;
 }
 
 /**
@@ -159,8 +178,12 @@ export class ProbeCanary extends Construct {
 
     const code = props.code ?? lambda.Code.fromAsset(bundleCanaryOnce(props.entry).dir);
     const subnetSelection = props.subnets ?? {};
-    const placements: { name: string; availabilityZone: string | undefined; subnets: ec2.SubnetSelection }[] =
-      [];
+    const placements: {
+      name: string;
+      availabilityZone: string | undefined;
+      subnets: ec2.SubnetSelection;
+      connectTo: string | undefined;
+    }[] = [];
     if (props.perAz ?? false) {
       let selected: ec2.SelectedSubnets;
       try {
@@ -185,10 +208,19 @@ export class ProbeCanary extends Construct {
           name: `${baseName}-${subnet.availabilityZone}`,
           availabilityZone: subnet.availabilityZone,
           subnets: { subnets: [subnet] },
+          connectTo:
+            props.zonalEndpoint === undefined
+              ? props.connectTo
+              : `${zonalEndpointDnsName(props.zonalEndpoint, subnetAvailabilityZone(subnet))}:443`,
         });
       }
     } else {
-      placements.push({ name: baseName, availabilityZone: undefined, subnets: subnetSelection });
+      placements.push({
+        name: baseName,
+        availabilityZone: undefined,
+        subnets: subnetSelection,
+        connectTo: props.connectTo,
+      });
     }
 
     this.canaries = placements.map((placement, index) => {
@@ -202,9 +234,12 @@ export class ProbeCanary extends Construct {
       if (props.crl !== undefined) {
         environment[CANARY_ENVIRONMENT.crl] = `s3://${props.crl.bucketName}/${props.crl.key}`;
       }
-      if (props.connectTo !== undefined) {
-        environment[CANARY_ENVIRONMENT.connectTo] = props.connectTo;
+      if (placement.connectTo !== undefined) {
+        environment[CANARY_ENVIRONMENT.connectTo] = placement.connectTo;
       }
+      environment[CANARY_ENVIRONMENT.responseTimeoutMs] = String(
+        (props.responseTimeout ?? Duration.seconds(15)).toMilliseconds(),
+      );
       if (placement.availabilityZone !== undefined) {
         environment[CANARY_ENVIRONMENT.availabilityZone] = placement.availabilityZone;
       }
@@ -222,13 +257,21 @@ export class ProbeCanary extends Construct {
         securityGroups: [this.securityGroup],
         logGroup: this.logGroup,
         environment,
+        // The schedule already runs it again; Lambda's own two async retries would only blur the
+        // one-sample-per-period metrics the alarms read.
+        retryAttempts: 0,
       });
       new events.Rule(this, `Schedule${index}`, {
         description: `Runs ${placement.name}`,
         schedule: events.Schedule.rate(schedule),
         targets: [new eventTargets.LambdaFunction(fn, { retryAttempts: 0 })],
       });
-      return { name: placement.name, availabilityZone: placement.availabilityZone, function: fn };
+      return {
+        name: placement.name,
+        availabilityZone: placement.availabilityZone,
+        function: fn,
+        connectTo: placement.connectTo,
+      };
     });
 
     const metric = (name: string, canary: string, statistic: string) =>

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { addMtlsLinkStacks } from '../src/app.ts';
 import { CONTEXT_KEYS, consumerPropsFromContext, producerPropsFromContext } from '../src/app-context.ts';
 import { isConsumerInfraError } from '../src/index.ts';
-import { stubCanaryCode } from './fixtures.ts';
+import { endpointServiceName, stubCanaryCode } from './fixtures.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
   app: string;
@@ -13,8 +13,9 @@ const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url),
   context: Record<string, unknown>;
 };
 
+/** cdk.json's context with a real-looking service name in place of its placeholder (which is refused). */
 function appWith(overrides: Record<string, unknown> = {}, drop: string[] = []): App {
-  const context: Record<string, unknown> = { ...cdkJson.context, ...overrides };
+  const context: Record<string, unknown> = { ...cdkJson.context, endpointServiceName, ...overrides };
   for (const key of drop) delete context[key];
   return new App({ context, outdir: undefined });
 }
@@ -35,7 +36,7 @@ describe('app context', () => {
   test('cdk.json runs the built app, writes to cdk.out and sets every documented key it needs', () => {
     expect(cdkJson.app).toBe('node dist/bin/app.js');
     expect(cdkJson.output).toBe('cdk.out');
-    for (const key of Object.keys(cdkJson.context).filter((k) => !k.startsWith('@aws-cdk/'))) {
+    for (const key of Object.keys(cdkJson.context).filter((k) => !k.startsWith('@aws-cdk'))) {
       expect(Object.keys(CONTEXT_KEYS)).toContain(key);
     }
   });
@@ -57,6 +58,78 @@ describe('app context', () => {
       scheduleMinutes: 5,
       expectStatus: 200,
     });
+  });
+
+  test("cdk.json sets aws-cdk-lib's recommended feature flags (the tests synthesize under them)", async () => {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const recommended = require('aws-cdk-lib/recommended-feature-flags.json') as Record<string, unknown>;
+    for (const [flag, value] of Object.entries(recommended)) {
+      expect(cdkJson.context[flag], flag).toEqual(value);
+    }
+  });
+
+  test('the cdk.json placeholder service name is refused: deploy the producer and set its output', () => {
+    const error = contextError(() =>
+      consumerPropsFromContext(appWith({ endpointServiceName: cdkJson.context['endpointServiceName'] })),
+    );
+    expect(error).toMatchObject({ code: 'CONTEXT_INVALID', field: 'endpointServiceName' });
+    expect(error?.message).toMatch(/placeholder/);
+  });
+
+  test('object versions, regions, alarm topics, canary name and AZ IDs are read from context', () => {
+    const app = appWith({
+      caBundleVersion: 'ca-v2',
+      crlVersions: '{"trust-store/intermediate.crl":"crl-v7"}',
+      endpointServiceAllowedRegions: 'eu-central-1',
+      apiGatewayCloudWatchRole: 'true',
+      alarmTopicArns: 'arn:aws:sns:eu-west-1:222222222222:oncall',
+      canaryName: 'orders-canary',
+      endpointServiceRegion: 'eu-central-1',
+      producerVpc: {
+        cidr: '10.10.0.0/16',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        availabilityZoneIds: ['euw1-az2', 'euw1-az3'],
+      },
+    });
+    expect(producerPropsFromContext(app)).toMatchObject({
+      caBundleVersion: 'ca-v2',
+      crlVersions: { 'trust-store/intermediate.crl': 'crl-v7' },
+      allowedRegions: ['eu-central-1'],
+      cloudWatchRole: true,
+      vpc: { availabilityZoneIds: ['euw1-az2', 'euw1-az3'] },
+    });
+    expect(consumerPropsFromContext(app)).toMatchObject({
+      endpointServiceRegion: 'eu-central-1',
+      canary: { name: 'orders-canary', alarmTopicArns: ['arn:aws:sns:eu-west-1:222222222222:oncall'] },
+    });
+  });
+
+  test('AZ alignment: with AZ IDs on both sides, a consumer AZ the producer lacks is refused', () => {
+    const producerVpc = {
+      cidr: '10.10.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      availabilityZoneIds: ['euw1-az1', 'euw1-az2'],
+    };
+    const consumerVpc = {
+      cidr: '10.20.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      availabilityZoneIds: ['euw1-az2', 'euw1-az3'],
+    };
+    const error = contextError(() =>
+      addMtlsLinkStacks(appWith({ producerVpc, consumerVpc }), { canaryCode: stubCanaryCode(), nag: false }),
+    );
+    expect(error).toMatchObject({ code: 'CONTEXT_INVALID', field: 'consumerVpc' });
+    expect(error?.message).toContain('euw1-az3');
+    const aligned = { ...consumerVpc, availabilityZoneIds: ['euw1-az2', 'euw1-az1'] };
+    expect(
+      contextError(() =>
+        addMtlsLinkStacks(appWith({ producerVpc, consumerVpc: aligned }), {
+          canaryCode: stubCanaryCode(),
+          nag: false,
+        }),
+      ),
+    ).toBeUndefined();
   });
 
   test('allowedPrincipals defaults to the consumer account root', () => {
@@ -96,6 +169,35 @@ describe('app context', () => {
     ],
     ['a CRL bucket without key', { canaryCrlBucket: 'crls' }, [], 'canaryCrlKey', /together/],
     ['a schedule out of range', { canaryScheduleMinutes: 0 }, [], 'canaryScheduleMinutes', /integer from 1/],
+    [
+      'a CRL version for an unknown key',
+      { crlVersions: { 'other.crl': 'v1' } },
+      [],
+      'crlVersions',
+      /not in crlKeys/,
+    ],
+    ['CRL versions that are not strings', { crlVersions: '["v1"]' }, [], 'crlVersions', /JSON object/],
+    [
+      'AZ IDs that do not match the AZ names',
+      {
+        consumerVpc: {
+          cidr: '10.20.0.0/16',
+          availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+          availabilityZoneIds: ['euw1-az1'],
+        },
+      },
+      [],
+      'consumerVpc',
+      /one AZ ID/,
+    ],
+    [
+      'an alarm topic that is not an SNS ARN',
+      { alarmTopicArns: 'oncall' },
+      [],
+      'alarmTopicArns',
+      /SNS topic ARN/,
+    ],
+    ['a canary name with spaces', { canaryName: 'my canary' }, [], 'canaryName', /must match/],
   ] as const)('%s is refused naming the key', (_name, overrides, drop, field, message) => {
     const app = appWith(overrides, [...drop]);
     const error = contextError(() => {

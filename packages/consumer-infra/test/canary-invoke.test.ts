@@ -3,8 +3,10 @@ import { pathToFileURL } from 'node:url';
 import {
   createTestPki,
   type Gateway,
+  type LocalDnsServer,
   type LocalS3,
   type LocalSecretsManager,
+  startDnsServer,
   startGateway,
   startS3,
   startSecretsManager,
@@ -36,6 +38,7 @@ let pki: TestPki;
 let gateway: Gateway;
 let secrets: LocalSecretsManager;
 let s3: LocalS3;
+let dns: LocalDnsServer;
 let templateEnvironment: Record<string, unknown>;
 
 const identityJson = (issued: TestPki['clients']['valid']) =>
@@ -53,7 +56,7 @@ beforeAll(async () => {
   handler = ((await import(pathToFileURL(bundle.file).href)) as { handler: CanaryHandler }).handler;
 
   pki = await createTestPki();
-  [gateway, secrets, s3] = await Promise.all([
+  [gateway, secrets, s3, dns] = await Promise.all([
     startGateway({
       mode: 'verify',
       server: pki.server,
@@ -66,6 +69,16 @@ beforeAll(async () => {
       ],
     }),
     startS3({ objects: { 'producer-crls/intermediate.crl': pki.crlPem } }),
+    // The API's name as the private zone answers it: one endpoint interface per AZ. Only 127.0.0.1
+    // has the gateway behind it; the other two stand for AZs whose interface is dead.
+    startDnsServer({
+      records: {
+        'api.example.com': ['127.0.0.1', '127.0.0.2', '127.0.0.3'].map((data) => ({
+          type: 'A' as const,
+          data,
+        })),
+      },
+    }),
   ]);
 
   // The canary's environment as the ConsumerStack synthesizes it.
@@ -79,12 +92,16 @@ beforeAll(async () => {
       crl: { bucketName: 'producer-crls', key: 'intermediate.crl' },
     },
   });
-  const [fn] = Object.values(Template.fromStack(stack as Stack).findResources('AWS::Lambda::Function'));
+  // The first AZ's canary (the VPC's custom-resource functions have no canary URL).
+  const fn = Object.values(Template.fromStack(stack as Stack).findResources('AWS::Lambda::Function')).find(
+    (f) =>
+      f.Properties.Environment?.Variables?.[CANARY_ENVIRONMENT.availabilityZone] === availabilityZones[0],
+  );
   templateEnvironment = fn?.Properties.Environment.Variables as Record<string, unknown>;
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([gateway?.close(), secrets?.close(), s3?.close()]);
+  await Promise.all([gateway?.close(), secrets?.close(), s3?.close(), dns?.close()]);
   if (bundle !== undefined) rmSync(bundle.dir, { recursive: true, force: true });
 });
 
@@ -148,6 +165,41 @@ describe('the bundled canary, invoked locally against the testkit gateway', () =
       [CANARY_ENVIRONMENT.expectStatus]: '200',
       [CANARY_ENVIRONMENT.metricsNamespace]: CANARY_METRICS.namespace,
     });
+  });
+
+  test("per AZ, the canary dials only its AZ's zonal endpoint name, SNI and Host staying the API's", async () => {
+    // Synthesized: a CloudFormation join naming this canary's AZ (resolved at deploy time).
+    const dial = JSON.stringify(templateEnvironment[CANARY_ENVIRONMENT.connectTo]);
+    expect(dial).toContain(`-${availabilityZones[0]}.`);
+    expect(dial).toContain(':443');
+    const apiName = {
+      [CANARY_ENVIRONMENT.url]: `https://api.example.com:${gateway.port}/widgets`,
+      [CANARY_ENVIRONMENT.resolver]: dns.address,
+    };
+    // Dialing the API's name reaches every AZ's interface: the dead ones fail this canary too.
+    const spread = await invoke({ ...apiName, [CANARY_ENVIRONMENT.connectTo]: '' });
+    const spreadTcp = spread.result.checks.find((c) => c.id === 'tcp.connect') as unknown as {
+      status: string;
+      details: { addresses: { address: string; ok: boolean }[] };
+    };
+    expect(spreadTcp.status).toBe('fail');
+    expect(spreadTcp.details.addresses.map((a) => [a.address, a.ok])).toEqual([
+      ['127.0.0.1', true],
+      ['127.0.0.2', false],
+      ['127.0.0.3', false],
+    ]);
+    // Dialing a name that resolves to one interface only (the zonal name; here `localhost`): the
+    // healthy AZ's canary passes, with SNI and Host still the API's name.
+    const zonal = await invoke({ ...apiName, [CANARY_ENVIRONMENT.connectTo]: `localhost:${gateway.port}` });
+    expect(zonal.result.error).toBeUndefined();
+    expect(zonal.result.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    const zonalTcp = zonal.result.checks.find((c) => c.id === 'tcp.connect') as unknown as {
+      details: { addresses: { address: string }[] };
+    };
+    expect(zonalTcp.details.addresses.map((a) => a.address)).toEqual(['127.0.0.1']);
+    expect((zonal.result as unknown as { target: { servername: string } }).target.servername).toBe(
+      'api.example.com',
+    );
   });
 
   test('a healthy path passes and writes the metrics the alarms read', async () => {

@@ -6,6 +6,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
+import { endpointServiceName } from './fixtures.ts';
 
 // The CLI and aws-cdk-lib are pinned separately in the catalog; the CLI refuses a cloud assembly whose
 // schema major is newer than it knows (aws-cdk@3.0.0 stopped at 43 while aws-cdk-lib 2.276 writes 55).
@@ -44,7 +45,17 @@ describe('the pinned AWS CDK CLI', () => {
     // notices, telemetry and the version check would otherwise try the network.
     const { stdout, stderr } = await run(
       process.execPath,
-      [cliBin, 'synth', '--quiet', '--no-notices', '--output', outdir],
+      // cdk.json's endpointServiceName is a placeholder the app refuses; -c sets it as a user would.
+      [
+        cliBin,
+        'synth',
+        '--quiet',
+        '--no-notices',
+        '--output',
+        outdir,
+        '-c',
+        `endpointServiceName=${endpointServiceName}`,
+      ],
       {
         cwd: packageDir,
         env: {

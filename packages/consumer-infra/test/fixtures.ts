@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
@@ -35,11 +35,23 @@ export const producerAccount = '111111111111';
 export const consumerAccount = '222222222222';
 export const region = 'eu-west-1';
 export const availabilityZones = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
-export const endpointServiceName = 'com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0';
+/** Not the cdk.json placeholder, which the consumer constructs refuse. */
+export const endpointServiceName = 'com.amazonaws.vpce.eu-west-1.vpce-svc-0a1b2c3d4e5f60718';
 export const certificateArn = `arn:aws:acm:eu-west-1:${producerAccount}:certificate/00000000-0000-0000-0000-000000000000`;
 
+/** The feature flags cdk.json sets (the recommended ones): every test synthesizes under them. */
+export const featureFlags: Record<string, unknown> = Object.fromEntries(
+  Object.entries(
+    (
+      JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
+        context: Record<string, unknown>;
+      }
+    ).context,
+  ).filter(([key]) => key.startsWith('@aws-cdk')),
+);
+
 export function newApp(): App {
-  return new App({ context: { '@aws-cdk/core:disableVersionReporting': true } });
+  return new App({ context: featureFlags });
 }
 
 export interface NagFinding {

@@ -1,8 +1,11 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, test } from 'vitest';
 import {
+  ExampleBackend,
   isConsumerInfraError,
   MtlsPrivateApi,
   type MtlsPrivateApiProps,
@@ -18,7 +21,12 @@ import {
   region,
 } from './fixtures.ts';
 
-function build(props: Partial<MtlsPrivateApiProps> = {}) {
+type BuildProps = Partial<MtlsPrivateApiProps> & {
+  trustStoreVersions?: { caBundleVersion?: string; crlVersions?: Record<string, string> };
+};
+
+function build(props: BuildProps = {}) {
+  const { trustStoreVersions = {}, ...rest } = props;
   const stack = new Stack(newApp(), 'Producer', { env: { account: producerAccount, region } });
   const vpc = vpcFromSource(stack, 'Vpc', { kind: 'create', cidr: '10.10.0.0/16', availabilityZones });
   const api = new MtlsPrivateApi(stack, 'PrivateApi', {
@@ -29,9 +37,10 @@ function build(props: Partial<MtlsPrivateApiProps> = {}) {
       bucket: s3.Bucket.fromBucketName(stack, 'TrustBucket', 'producer-trust-store'),
       caBundleKey: 'trust-store/ca-bundle.pem',
       crlKeys: ['trust-store/intermediate.crl', 'trust-store/root.crl'],
+      ...trustStoreVersions,
     },
     allowedPrincipals: [`arn:aws:iam::${consumerAccount}:root`],
-    ...props,
+    ...rest,
   });
   return { stack, api, template: Template.fromStack(stack) };
 }
@@ -75,6 +84,7 @@ describe('MtlsPrivateApi', () => {
       },
     });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TrustStore', {
+      CaCertificatesBundleS3ObjectVersion: Match.absent(),
       CaCertificatesBundleS3Bucket: 'producer-trust-store',
       CaCertificatesBundleS3Key: 'trust-store/ca-bundle.pem',
     });
@@ -85,6 +95,122 @@ describe('MtlsPrivateApi', () => {
         { RevocationType: 'CRL', S3Bucket: 'producer-trust-store', S3Key: 'trust-store/root.crl' },
       ],
     });
+  });
+
+  test("the mTLS listener forwards only the API's Host, refuses x-apigw-api-id and answers 404 otherwise", () => {
+    const { template } = build();
+    const [listenerId] = Object.keys(
+      template.findResources('AWS::ElasticLoadBalancingV2::Listener', {
+        Properties: { Port: 443, Protocol: 'HTTPS' },
+      }),
+    );
+    const [targetGroupId] = Object.keys(
+      template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup', {
+        Properties: { TargetType: 'ip' },
+      }),
+    );
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      DefaultActions: [
+        {
+          Type: 'fixed-response',
+          FixedResponseConfig: {
+            StatusCode: '404',
+            ContentType: 'application/json',
+            MessageBody: Match.anyValue(),
+          },
+        },
+      ],
+    });
+    const rules = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule'))
+      .map((r) => r.Properties)
+      .filter((r) => JSON.stringify(r.ListenerArn) === JSON.stringify({ Ref: listenerId }))
+      .sort((a, b) => a.Priority - b.Priority);
+    expect(rules).toEqual([
+      {
+        ListenerArn: { Ref: listenerId },
+        Priority: 1,
+        Conditions: [
+          { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-apigw-api-id', Values: ['*'] } },
+        ],
+        Actions: [
+          { Type: 'fixed-response', FixedResponseConfig: expect.objectContaining({ StatusCode: '403' }) },
+        ],
+      },
+      {
+        ListenerArn: { Ref: listenerId },
+        Priority: 10,
+        Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['api.example.com'] } }],
+        Actions: [{ Type: 'forward', TargetGroupArn: { Ref: targetGroupId } }],
+      },
+    ]);
+  });
+
+  test('the execute-api endpoint policy admits Invoke on this API and its domain name only', () => {
+    const { template, api } = build();
+    const [endpointId] = Object.keys(template.findResources('AWS::EC2::VPCEndpoint'));
+    const [apiId] = Object.keys(template.findResources('AWS::ApiGateway::RestApi'));
+    const [domainId] = Object.keys(template.findResources('AWS::ApiGateway::DomainNameV2'));
+    const resolved = Stack.of(api).resolve(api.executeApiEndpointPolicy.toJSON()) as {
+      Statement: { Effect: string; Principal: unknown; Action: unknown; Resource: unknown[] }[];
+    };
+    expect(resolved.Statement).toHaveLength(1);
+    const [statement] = resolved.Statement;
+    expect(statement).toMatchObject({
+      Sid: 'InvokeThisApiOnly',
+      Effect: 'Allow',
+      Principal: { AWS: '*' },
+      Action: 'execute-api:Invoke',
+    });
+    const [apiArn, domainArn] = (statement?.Resource ?? []).map((r) => JSON.stringify(r));
+    expect(statement?.Resource).toHaveLength(2);
+    for (const arn of [apiArn, domainArn]) expect(arn).toContain(':execute-api:');
+    expect(apiArn).toContain(`{"Ref":"${apiId}"},"/*"`);
+    expect(domainArn).toContain(':/domainnames/');
+    expect(domainArn).toContain(`{"Fn::GetAtt":["${domainId}","DomainNameArn"]}`);
+    // Set on the endpoint by ModifyVpcEndpoint once both exist (the API's policy names the endpoint).
+    const [setter] = Object.values(template.findResources('Custom::AWS')).filter((r) =>
+      JSON.stringify(r.Properties.Update).includes('ModifyVpcEndpoint'),
+    );
+    const update = JSON.stringify(setter?.Properties.Update);
+    expect(update).toContain(`\\"VpcEndpointId\\":\\"",{"Ref":"${endpointId}"}`);
+    expect(update).toContain('InvokeThisApiOnly');
+    expect(update).toContain(apiId);
+  });
+
+  test('trust store bundle and CRLs take object versions: a new version changes the template', () => {
+    const versions = (caBundleVersion: string, crl: string) =>
+      build({ trustStoreVersions: { caBundleVersion, crlVersions: { 'trust-store/intermediate.crl': crl } } })
+        .template;
+    const first = versions('ca-v1', 'crl-v1');
+    first.hasResourceProperties('AWS::ElasticLoadBalancingV2::TrustStore', {
+      CaCertificatesBundleS3ObjectVersion: 'ca-v1',
+    });
+    first.hasResourceProperties('AWS::ElasticLoadBalancingV2::TrustStoreRevocation', {
+      RevocationContents: [
+        Match.objectLike({ S3Key: 'trust-store/intermediate.crl', S3ObjectVersion: 'crl-v1' }),
+        Match.objectLike({ S3Key: 'trust-store/root.crl', S3ObjectVersion: Match.absent() }),
+      ],
+    });
+    const revocation = (t: Template) =>
+      JSON.stringify(Object.values(t.findResources('AWS::ElasticLoadBalancingV2::TrustStoreRevocation')));
+    const trustStore = (t: Template) =>
+      JSON.stringify(Object.values(t.findResources('AWS::ElasticLoadBalancingV2::TrustStore')));
+    const newCrl = versions('ca-v1', 'crl-v2');
+    expect(revocation(newCrl)).not.toBe(revocation(first));
+    expect(revocation(newCrl)).toContain('crl-v2');
+    expect(trustStore(newCrl)).toBe(trustStore(first));
+    expect(trustStore(versions('ca-v2', 'crl-v1'))).toContain('ca-v2');
+  });
+
+  test('refuses a CRL version for a key that is not among the CRLs', () => {
+    let error: unknown;
+    try {
+      build({ trustStoreVersions: { crlVersions: { 'trust-store/other.crl': 'v1' } } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isConsumerInfraError(error) && error.field).toBe('trustStore.crlVersions');
   });
 
   test('the ALB is internal and writes access and connection logs', () => {
@@ -113,6 +239,15 @@ describe('MtlsPrivateApi', () => {
       Scheme: 'internal',
       EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: 'off',
     });
+    // A TCP-only NLB writes no access logs, so none are configured (cdk-nag is told why).
+    const [nlb] = Object.values(
+      template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        Properties: { Type: 'network' },
+      }),
+    );
+    expect(JSON.stringify(nlb?.Properties.LoadBalancerAttributes ?? [])).not.toContain(
+      'access_logs.s3.enabled',
+    );
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetType: 'alb',
       Protocol: 'TCP',
@@ -227,27 +362,68 @@ describe('MtlsPrivateApi', () => {
       'NetworkInterfaces.1.PrivateIpAddress',
       'NetworkInterfaces.2.PrivateIpAddress',
     ]);
-    const [lookup] = Object.values(template.findResources('Custom::AWS'));
-    expect(JSON.stringify(lookup?.Properties.Update)).toContain('DescribeNetworkInterfaces');
+    const lookups = Object.values(template.findResources('Custom::AWS')).filter((r) =>
+      JSON.stringify(r.Properties.Update).includes('DescribeNetworkInterfaces'),
+    );
+    expect(lookups).toHaveLength(1);
     // The ENI ids are passed one by one, so no JSON-stringify helper function is needed.
     template.resourceCountIs('Custom::AWSCDKCfnJsonStringify', 0);
-    template.resourceCountIs('AWS::Lambda::Function', 2);
   });
 
   test('security groups chain NLB -> ALB -> endpoint on 443 (and the ALB health port from the NLB)', () => {
     const { template } = build();
-    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map(
-      (r) => r.Properties,
+    const groups = template.findResources('AWS::EC2::SecurityGroup');
+    const groupId = (prefix: string) =>
+      Object.entries(groups).find(([, g]) => String(g.Properties.GroupDescription).startsWith(prefix))?.[0] ??
+      '';
+    const nlb = groupId('NLB');
+    const alb = groupId('mTLS ALB');
+    const endpoint = groupId('execute-api endpoint');
+    const rules = (type: string, own: 'GroupId' | 'GroupId', peer: string) =>
+      Object.values(template.findResources(type))
+        .map((r) => r.Properties)
+        .map((r) => ({
+          own: r[own]['Fn::GetAtt'][0],
+          peer: r[peer]['Fn::GetAtt'][0],
+          port: r.FromPort,
+          to: r.ToPort,
+          proto: r.IpProtocol,
+        }))
+        .sort((a, b) => `${a.own}${a.peer}${a.port}`.localeCompare(`${b.own}${b.peer}${b.port}`));
+    const sorted = <T extends { own: string; peer: string; port: number }>(list: T[]) =>
+      [...list].sort((a, b) => `${a.own}${a.peer}${a.port}`.localeCompare(`${b.own}${b.peer}${b.port}`));
+    // Group-to-group rules: exactly the chain, nothing else.
+    expect(rules('AWS::EC2::SecurityGroupIngress', 'GroupId', 'SourceSecurityGroupId')).toEqual(
+      sorted([
+        { own: alb, peer: nlb, port: 443, to: 443, proto: 'tcp' },
+        { own: alb, peer: nlb, port: 8080, to: 8080, proto: 'tcp' },
+        { own: endpoint, peer: alb, port: 443, to: 443, proto: 'tcp' },
+      ]),
     );
-    expect(ingress.map((rule) => [rule.IpProtocol, rule.FromPort, rule.ToPort]).sort()).toEqual([
-      ['tcp', 443, 443],
-      ['tcp', 443, 443],
-      ['tcp', 8080, 8080],
+    expect(rules('AWS::EC2::SecurityGroupEgress', 'GroupId', 'DestinationSecurityGroupId')).toEqual(
+      sorted([
+        { own: alb, peer: endpoint, port: 443, to: 443, proto: 'tcp' },
+        { own: nlb, peer: alb, port: 443, to: 443, proto: 'tcp' },
+        { own: nlb, peer: alb, port: 8080, to: 8080, proto: 'tcp' },
+      ]),
+    );
+    // Inline rules: the NLB admits the VPC on 443; no group has any other CIDR rule or open egress.
+    expect(groups[nlb]?.Properties.SecurityGroupIngress).toEqual([
+      {
+        CidrIp: '10.10.0.0/16',
+        Description: 'TLS from the VPC',
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+      },
     ]);
-    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      GroupDescription: Match.stringLikeRegexp('^NLB'),
-      SecurityGroupIngress: [{ CidrIp: '10.10.0.0/16', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }],
-    });
+    for (const id of [alb, endpoint]) expect(groups[id]?.Properties.SecurityGroupIngress).toBeUndefined();
+    // The endpoint's group sends nothing (CDK's placeholder rule that matches no traffic); the others
+    // only the group-to-group rules above.
+    expect(groups[endpoint]?.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '255.255.255.255/32', IpProtocol: 'icmp' }),
+    ]);
+    for (const id of [nlb, alb]) expect(groups[id]?.Properties.SecurityGroupEgress).toBeUndefined();
   });
 
   test('the example backend serves the widgets routes, with a request validator and stage logging', () => {
@@ -255,7 +431,18 @@ describe('MtlsPrivateApi', () => {
     const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map(
       (r) => r.Properties.PathPart,
     );
-    expect(paths.sort()).toEqual(['echo', 'widgets', '{id}']);
+    expect(paths.sort()).toEqual(['widgets', '{id}']);
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
+      (m) => m.Properties.HttpMethod,
+    );
+    expect(methods.sort()).toEqual(['GET', 'GET', 'POST']);
+    // The backend does not answer /echo either (it mirrors request headers: a debugging aid).
+    const [backend] = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('example backend') },
+      }),
+    );
+    expect(backend?.Properties.Code.ZipFile).toContain('const echo = false;');
     template.resourceCountIs('AWS::ApiGateway::RequestValidator', 1);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'v1',
@@ -265,6 +452,118 @@ describe('MtlsPrivateApi', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
+    });
+  });
+
+  test('routes and an authorizer come from the caller; /echo only when the example backend is asked for it', () => {
+    const stack = new Stack(newApp(), 'Own', { env: { account: producerAccount, region } });
+    const example = new ExampleBackend(stack, 'Example', { echo: true });
+    expect(example.routes.map((r) => r.path)).toEqual(['/widgets', '/widgets/{id}', '/echo']);
+    const { template } = build({
+      backend: lambda.Function.fromFunctionArn(
+        new Stack(),
+        'Fn',
+        `arn:aws:lambda:${region}:${producerAccount}:function:orders`,
+      ),
+      routes: [{ path: '/orders/{orderId}/lines', methods: ['GET', 'PUT'] }],
+    });
+    const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map(
+      (r) => r.Properties.PathPart,
+    );
+    expect(paths.sort()).toEqual(['lines', 'orders', '{orderId}']);
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'PUT',
+      AuthorizationType: 'NONE',
+      RequestParameters: { 'method.request.path.orderId': true },
+    });
+
+    const withAuthorizer = new Stack(newApp(), 'Authorized', { env: { account: producerAccount, region } });
+    const vpc = vpcFromSource(withAuthorizer, 'Vpc', {
+      kind: 'create',
+      cidr: '10.10.0.0/16',
+      availabilityZones,
+    });
+    const authorizerFunction = new ExampleBackend(withAuthorizer, 'AuthorizerFn').function;
+    const authorizer = new apigateway.RequestAuthorizer(withAuthorizer, 'Authorizer', {
+      handler: authorizerFunction,
+      identitySources: [apigateway.IdentitySource.header('x-amzn-mtls-clientcert-serial-number')],
+    });
+    new MtlsPrivateApi(withAuthorizer, 'PrivateApi', {
+      vpc,
+      domainName: 'api.example.com',
+      certificateArn,
+      trustStore: {
+        bucket: s3.Bucket.fromBucketName(withAuthorizer, 'B', 'producer-trust-store'),
+        caBundleKey: 'ca.pem',
+      },
+      allowedPrincipals: [`arn:aws:iam::${consumerAccount}:root`],
+      authorizer,
+    });
+    const authorized = Template.fromStack(withAuthorizer);
+    const authMethods = Object.values(authorized.findResources('AWS::ApiGateway::Method')).map(
+      (m) => m.Properties,
+    );
+    expect(authMethods.length).toBeGreaterThan(0);
+    for (const method of authMethods) {
+      expect(method).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: expect.any(String) },
+      });
+    }
+  });
+
+  test('a backend of your own needs its routes', () => {
+    let error: unknown;
+    try {
+      build({
+        backend: lambda.Function.fromFunctionArn(
+          new Stack(),
+          'Fn',
+          `arn:aws:lambda:${region}:${producerAccount}:function:x`,
+        ),
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isConsumerInfraError(error) && error.field).toBe('routes');
+  });
+
+  test("the account's API Gateway CloudWatch role is left alone unless asked for", () => {
+    build().template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    const { template, stack } = build({ cloudWatchRole: true });
+    template.hasResourceProperties('AWS::ApiGateway::Account', { CloudWatchRoleArn: Match.anyValue() });
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('the endpoint service can admit consumers in other regions', () => {
+    build({ allowedRegions: ['eu-central-1'] }).template.hasResourceProperties(
+      'AWS::EC2::VPCEndpointService',
+      {
+        SupportedRegions: ['eu-central-1'],
+      },
+    );
+  });
+
+  test('outputs the TXT record that verifies the private DNS name, read from the endpoint service', () => {
+    const { template } = build();
+    const [reader] = Object.entries(template.findResources('Custom::AWS')).filter(([, r]) =>
+      JSON.stringify(r.Properties.Update).includes('DescribeVpcEndpointServiceConfigurations'),
+    );
+    expect(reader).toBeDefined();
+    const outputs = Object.entries(template.findOutputs('*'));
+    const txt = outputs.find(([id]) => id.includes('PrivateDnsVerificationTxtRecord'))?.[1];
+    expect(JSON.stringify(txt?.Value)).toContain('PrivateDnsNameConfiguration.Value');
+    expect(JSON.stringify(txt?.Value)).toContain(reader?.[0] ?? 'missing');
+  });
+
+  test('the log bucket expires noncurrent versions', () => {
+    build().template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({ ExpirationInDays: 365, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+        ],
+      },
     });
   });
 

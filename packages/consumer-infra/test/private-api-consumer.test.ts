@@ -2,8 +2,10 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { describe, expect, test } from 'vitest';
 import {
+  ENDPOINT_SERVICE_NAME_PLACEHOLDER,
   isConsumerInfraError,
   PrivateApiConsumer,
   type PrivateApiConsumerProps,
@@ -100,7 +102,8 @@ describe('PrivateApiConsumer', () => {
     const [keyId] = Object.keys(keys);
     expect(keys[keyId ?? '']?.Properties.EnableKeyRotation).toBe(true);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: 'mtls-link/api-client',
+      // Prefixed with the stack name: a second consumer in the account gets its own retained secret.
+      Name: 'mtls-link/Consumer/api-client',
       KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
     });
   });
@@ -121,7 +124,7 @@ describe('PrivateApiConsumer', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
             Resource: { Ref: Match.stringLikeRegexp('ClientIdentity') },
           }),
         ]),
@@ -161,6 +164,71 @@ describe('PrivateApiConsumer', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
+  test('an imported secret with its key: consumer roles also get kms:Decrypt on that key, via Secrets Manager', () => {
+    const keyArn = `arn:aws:kms:${region}:${consumerAccount}:key/11111111-2222-3333-4444-555555555555`;
+    const stack = new Stack(newApp(), 'Imported', { env: { account: consumerAccount, region } });
+    const vpc = vpcFromSource(stack, 'Vpc', { kind: 'create', cidr: '10.20.0.0/16', availabilityZones });
+    const role = iam.Role.fromRoleArn(stack, 'Role', `arn:aws:iam::${consumerAccount}:role/orders-service`);
+    new PrivateApiConsumer(stack, 'PrivateApi', {
+      vpc,
+      endpointServiceName,
+      consumerRoles: [role],
+      secret: {
+        kind: 'import',
+        secretArn: `arn:aws:secretsmanager:${region}:${consumerAccount}:secret:existing/client-AbCdEf`,
+        encryptionKeyArn: keyArn,
+      },
+    });
+    const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('orders-service'),
+    );
+    expect(policy?.Properties.Roles).toEqual(['orders-service']);
+    expect(policy?.Properties.PolicyDocument.Statement).toContainEqual({
+      Action: 'kms:Decrypt',
+      Effect: 'Allow',
+      Resource: keyArn,
+      Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+    });
+  });
+
+  test('the endpoint DNS names: regional, and zonal with the AZ after the first label', () => {
+    const { consumer, stack, template } = build();
+    const [endpointId] = Object.keys(template.findResources('AWS::EC2::VPCEndpoint'));
+    const regional = {
+      'Fn::Select': [
+        1,
+        { 'Fn::Split': [':', { 'Fn::Select': [0, { 'Fn::GetAtt': [endpointId, 'DnsEntries'] }] }] },
+      ],
+    };
+    expect(stack.resolve(consumer.regionalDnsName())).toEqual(regional);
+    const label = (i: number) => ({ 'Fn::Select': [i, { 'Fn::Split': ['.', regional] }] });
+    expect(stack.resolve(consumer.zonalDnsName('eu-west-1b'))).toEqual({
+      'Fn::Join': [
+        '',
+        [label(0), '-eu-west-1b.', label(1), '.', label(2), '.', label(3), '.', { Ref: 'AWS::URLSuffix' }],
+      ],
+    });
+  });
+
+  test('a token for the service name (an SSM parameter, another stack) is accepted as it is', () => {
+    const stack = new Stack(newApp(), 'Token', { env: { account: consumerAccount, region } });
+    const vpc = vpcFromSource(stack, 'Vpc', { kind: 'create', cidr: '10.20.0.0/16', availabilityZones });
+    const name = ssm.StringParameter.valueForStringParameter(stack, '/producer/endpoint-service-name');
+    new PrivateApiConsumer(stack, 'PrivateApi', { vpc, endpointServiceName: name });
+    const template = Template.fromStack(stack);
+    const [parameter] = Object.keys(template.toJSON().Parameters ?? {}).filter((p) =>
+      p.startsWith('SsmParameter'),
+    );
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: { Ref: parameter } });
+  });
+
+  test('a service in another region: the endpoint is cross-region', () => {
+    build({
+      endpointServiceName: 'com.amazonaws.vpce.eu-central-1.vpce-svc-0a1b2c3d4e5f60718',
+    }).template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceRegion: 'eu-central-1' });
+    build().template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceRegion: Match.absent() });
+  });
+
   test('outputs the endpoint id, its DNS names and the secret ARN', () => {
     const { template } = build();
     const outputs = Object.keys(template.findOutputs('*'));
@@ -178,5 +246,16 @@ describe('PrivateApiConsumer', () => {
     }
     expect(isConsumerInfraError(caught)).toBe(true);
     expect(caught).toMatchObject({ code: 'PROPS_INVALID', field: 'endpointServiceName' });
+  });
+
+  test("the cdk.json placeholder is refused: it names no producer's service", () => {
+    let caught: unknown;
+    try {
+      build({ endpointServiceName: ENDPOINT_SERVICE_NAME_PLACEHOLDER });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'PROPS_INVALID', field: 'endpointServiceName' });
+    expect((caught as Error).message).toContain('placeholder');
   });
 });

@@ -64,6 +64,85 @@ describe('ProbeCanary', () => {
     expect(nagFindings(stack, 'Canary/Probe/')).toEqual([]);
   });
 
+  test("perAz with a zonal endpoint: each canary dials its own AZ's zonal DNS name on 443, keeping the URL", () => {
+    const stack = new Stack(newApp(), 'Zonal', { env: { account: consumerAccount, region } });
+    const vpc = vpcFromSource(stack, 'Vpc', { kind: 'create', cidr: '10.20.0.0/16', availabilityZones });
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const endpoint = new ec2.InterfaceVpcEndpoint(stack, 'Endpoint', {
+      vpc,
+      service: new ec2.InterfaceVpcEndpointService(
+        'com.amazonaws.vpce.eu-west-1.vpce-svc-0a1b2c3d4e5f60718',
+        443,
+      ),
+      subnets: { onePerAz: true },
+      lookupSupportedAzs: false,
+      open: false,
+    });
+    new ProbeCanary(stack, 'Probe', {
+      vpc,
+      url: 'https://api.example.com/widgets',
+      secret: new secretsmanager.Secret(stack, 'Secret', { encryptionKey: key }),
+      secretKeyArn: key.keyArn,
+      code: stubCanaryCode(),
+      perAz: true,
+      zonalEndpoint: endpoint,
+      connectTo: 'ignored.example.com:443',
+    });
+    const template = Template.fromStack(stack);
+    const [endpointId] = Object.keys(template.findResources('AWS::EC2::VPCEndpoint'));
+    const regional = {
+      'Fn::Select': [
+        1,
+        { 'Fn::Split': [':', { 'Fn::Select': [0, { 'Fn::GetAtt': [endpointId, 'DnsEntries'] }] }] },
+      ],
+    };
+    const label = (i: number) => ({ 'Fn::Select': [i, { 'Fn::Split': ['.', regional] }] });
+    const targets = canaryFunctions(template).map(([, fn]) => {
+      const variables = fn.Properties.Environment.Variables;
+      expect(variables[CANARY_ENVIRONMENT.url]).toBe('https://api.example.com/widgets');
+      return {
+        az: variables[CANARY_ENVIRONMENT.availabilityZone],
+        connectTo: variables[CANARY_ENVIRONMENT.connectTo],
+      };
+    });
+    expect(targets.map((t) => t.az).sort()).toEqual([...availabilityZones].sort());
+    for (const { az, connectTo } of targets) {
+      expect(connectTo).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            label(0),
+            `-${az}.`,
+            label(1),
+            '.',
+            label(2),
+            '.',
+            label(3),
+            '.',
+            { Ref: 'AWS::URLSuffix' },
+            ':443',
+          ],
+        ],
+      });
+    }
+    expect(new Set(targets.map((t) => JSON.stringify(t.connectTo))).size).toBe(availabilityZones.length);
+  });
+
+  test('Lambda does not retry a failed run on its own: async retries 0 next to the schedule target', () => {
+    const { template } = build({ perAz: true });
+    const functions = canaryFunctions(template).map(([id]) => id);
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map(
+      (r) => r.Properties,
+    );
+    expect(configs.map((c) => c.FunctionName.Ref).sort()).toEqual([...functions].sort());
+    for (const config of configs)
+      expect(config).toMatchObject({ MaximumRetryAttempts: 0, Qualifier: '$LATEST' });
+    const targets = Object.values(template.findResources('AWS::Events::Rule')).flatMap(
+      (r) => r.Properties.Targets,
+    );
+    for (const target of targets) expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
+  });
+
   test('single: one function across the private subnets of every AZ', () => {
     const { template } = build({ perAz: false });
     const functions = canaryFunctions(template);
@@ -85,8 +164,11 @@ describe('ProbeCanary', () => {
           [CANARY_ENVIRONMENT.expectStatus]: '204',
           [CANARY_ENVIRONMENT.metricsNamespace]: CANARY_METRICS.namespace,
           [CANARY_ENVIRONMENT.serviceName]: 'orders-api',
+          // Three requests of 15 s fit the 60 s function timeout, with room for the rest of the run.
+          [CANARY_ENVIRONMENT.responseTimeoutMs]: '15000',
         },
       },
+      Timeout: 60,
     });
   });
 
@@ -119,12 +201,7 @@ describe('ProbeCanary', () => {
       {
         Action: 's3:GetObject',
         Effect: 'Allow',
-        Resource: {
-          'Fn::Join': [
-            '',
-            ['arn:', { Ref: 'AWS::Partition' }, ':s3:::producer-crls/trust-store/intermediate.crl'],
-          ],
-        },
+        Resource: 'arn:aws:s3:::producer-crls/trust-store/intermediate.crl',
       },
     ]);
   });

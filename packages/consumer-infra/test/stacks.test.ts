@@ -1,5 +1,7 @@
-import { type App, type Stack, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { describe, expect, test } from 'vitest';
@@ -139,6 +141,7 @@ describe('cdk-nag AwsSolutions on every stack', () => {
         'AwsSolutions-APIG3',
         'AwsSolutions-APIG4',
         'AwsSolutions-COG4',
+        'AwsSolutions-ELB2',
         'AwsSolutions-IAM4',
         'AwsSolutions-IAM5',
         'AwsSolutions-S1',
@@ -206,8 +209,109 @@ describe('ConsumerStack', () => {
     template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' }, 3);
   });
 
-  test('without private DNS the canary dials the endpoint regional name and keeps the API name for SNI', () => {
-    const template = Template.fromStack(consumer({ privateDns: 'none' }));
+  test('per AZ, each canary dials its own AZ of the endpoint (zonal name), with or without private DNS', () => {
+    for (const privateDns of ['hosted-zone', 'none'] as const) {
+      const template = Template.fromStack(consumer({ privateDns }));
+      const [endpointId] = Object.keys(
+        template.findResources('AWS::EC2::VPCEndpoint', { Properties: { ServiceName: endpointServiceName } }),
+      );
+      const variables = Object.values(template.findResources('AWS::Lambda::Function'))
+        .map((f) => f.Properties.Environment?.Variables)
+        .filter((v) => v?.[CANARY_ENVIRONMENT.url] !== undefined);
+      expect(variables).toHaveLength(availabilityZones.length);
+      const seen = new Set<string>();
+      for (const v of variables) {
+        const dial = JSON.stringify(v[CANARY_ENVIRONMENT.connectTo]);
+        expect(v[CANARY_ENVIRONMENT.url]).toBe('https://api.example.com/widgets');
+        expect(dial).toContain(`{"Fn::GetAtt":["${endpointId}","DnsEntries"]}`);
+        expect(dial).toContain(`"-${v[CANARY_ENVIRONMENT.availabilityZone]}."`);
+        expect(dial).toContain(':443');
+        seen.add(dial);
+      }
+      expect(seen.size).toBe(availabilityZones.length);
+    }
+  });
+
+  test('alarm actions go to the given SNS topics; the canary name is unique per stack by default', () => {
+    const topic = `arn:aws:sns:${region}:${consumerAccount}:oncall`;
+    const template = Template.fromStack(
+      consumer({ canary: { code: stubCanaryCode(), alarmTopicArns: [topic] } }),
+    );
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topic]);
+    const services = Object.values(template.findResources('AWS::Lambda::Function'))
+      .map((f) => f.Properties.Environment?.Variables?.[CANARY_ENVIRONMENT.serviceName])
+      .filter((name) => name !== undefined)
+      .sort();
+    expect(services).toEqual(availabilityZones.map((az) => `Consumer-canary-${az}`));
+    const named = Template.fromStack(consumer({ canary: { code: stubCanaryCode(), name: 'orders' } }));
+    named.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [CANARY_ENVIRONMENT.serviceName]: 'orders-eu-west-1a' }) },
+    });
+  });
+
+  test('outputs the canary role ARN (for the producer CRL bucket policy)', () => {
+    const template = Template.fromStack(consumer());
+    const [roleId] = Object.keys(
+      template.findResources('AWS::IAM::Role', {
+        Properties: { Description: Match.stringLikeRegexp('^Probe canary') },
+      }),
+    );
+    template.hasOutput('CanaryRoleArn', { Value: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+  });
+
+  test("its VPC's default security group is restricted; subnets are placed by AZ ID when given", () => {
+    const template = Template.fromStack(
+      consumer({
+        vpc: {
+          kind: 'create',
+          cidr: '10.20.0.0/16',
+          availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+          availabilityZoneIds: ['euw1-az3', 'euw1-az1'],
+        },
+      }),
+    );
+    template.hasResourceProperties('Custom::VpcRestrictDefaultSG', {
+      DefaultSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Vpc'), 'DefaultSecurityGroup'] },
+    });
+    const subnets = Object.values(template.findResources('AWS::EC2::Subnet')).map((s) => s.Properties);
+    expect(subnets.map((s) => s.AvailabilityZoneId).sort()).toEqual(['euw1-az1', 'euw1-az3']);
+    for (const subnet of subnets) expect(subnet.AvailabilityZone).toBeUndefined();
+    // Placed by ID, a subnet's AZ name is known at deploy time only: the zonal names read it from the subnet.
+    const dials = Object.values(template.findResources('AWS::Lambda::Function'))
+      .map((f) => JSON.stringify(f.Properties.Environment?.Variables?.[CANARY_ENVIRONMENT.connectTo] ?? ''))
+      .filter((d) => d.includes('DnsEntries'));
+    expect(dials).toHaveLength(2);
+    for (const dial of dials) expect(dial).toMatch(/"Fn::GetAtt":\["Vpc\w+Subnet\w+","AvailabilityZone"\]/);
+  });
+
+  test('an imported secret: the canary role may decrypt with its key, via Secrets Manager only', () => {
+    const keyArn = `arn:aws:kms:${region}:${consumerAccount}:key/11111111-2222-3333-4444-555555555555`;
+    const template = Template.fromStack(
+      consumer({
+        secret: {
+          kind: 'import',
+          secretArn: `arn:aws:secretsmanager:${region}:${consumerAccount}:secret:client-AbCdEf`,
+          encryptionKeyArn: keyArn,
+        },
+      }),
+    );
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
+    expect(statements).toContainEqual({
+      Action: 'kms:Decrypt',
+      Effect: 'Allow',
+      Resource: keyArn,
+      Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+    });
+  });
+
+  test('one canary without private DNS dials the endpoint regional name and keeps the API name for SNI', () => {
+    const template = Template.fromStack(
+      consumer({ privateDns: 'none', canary: { code: stubCanaryCode(), perAz: false } }),
+    );
     const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(
       (f) => f.Properties.Environment?.Variables?.[CANARY_ENVIRONMENT.url],
     );
@@ -236,5 +340,47 @@ describe('ProducerStack', () => {
       template.resourceCountIs(type, 1);
     }
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 2);
+  });
+
+  test('passes backend, routes, stage, subnets, listener options and object versions through', () => {
+    const app = newApp();
+    const stack = producer(
+      {
+        backend: lambda.Function.fromFunctionArn(
+          new Stack(),
+          'Fn',
+          `arn:aws:lambda:${region}:${producerAccount}:function:orders`,
+        ),
+        routes: [{ path: '/orders', methods: ['GET'] }],
+        stageName: 'prod',
+        subnets: { availabilityZones: ['eu-west-1a', 'eu-west-1b'] },
+        sslPolicy: elbv2.SslPolicy.TLS13_13,
+        ignoreClientCertificateExpiry: true,
+        caBundleVersion: 'ca-v3',
+        crlVersions: { 'trust-store/intermediate.crl': 'crl-v9' },
+      },
+      app,
+    );
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'prod' });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'orders' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-3-2021-06',
+      MutualAuthentication: Match.objectLike({ IgnoreClientCertificateExpiry: true }),
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TrustStore', {
+      CaCertificatesBundleS3ObjectVersion: 'ca-v3',
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TrustStoreRevocation', {
+      RevocationContents: [Match.objectLike({ S3ObjectVersion: 'crl-v9' })],
+    });
+    const [alb] = Object.values(
+      template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        Properties: { Type: 'application' },
+      }),
+    );
+    expect(alb?.Properties.Subnets).toHaveLength(2);
+    expect(nagFindings(stack)).toEqual([]);
   });
 });

@@ -13,6 +13,16 @@ interface ProbeCodeInfo {
 
 // Codes only the probe reports: the SDK never looks at the VPC endpoint, and judges CRLs only offline.
 const probeOnly = {
+  // The SDK resolves through getaddrinfo, which cannot tell these from a timeout (EAI_AGAIN); the
+  // probe asks DNS itself and can.
+  DNS_SERVFAIL: {
+    hop: 'dns',
+    hint: 'the resolver answered SERVFAIL: it could not get an answer from the zone (a Route 53 Resolver forwarding rule to an unreachable server, DNSSEC failure, a broken delegation)',
+  },
+  DNS_REFUSED: {
+    hop: 'dns',
+    hint: 'the resolver refused the query: it does not serve this name or this client (a resolver without the zone and without recursion, an ACL); use the VPC resolver (the VPC CIDR base + 2) or a Route 53 Resolver endpoint',
+  },
   VPCE_NOT_AVAILABLE: {
     hop: 'vpce',
     hint: 'the VPC endpoint is not available: accept the connection on the endpoint service (producer) or recreate a failed endpoint',
@@ -37,6 +47,14 @@ const probeOnly = {
     hop: 'revocation',
     hint: 'the CRL does not parse or its signature does not verify against its issuer: re-export it from the issuing CA',
   },
+  CRL_UNVERIFIED: {
+    hop: 'revocation',
+    hint: "the CRL's signature could not be checked: no CA of its issuer's name is known to this run; give --trust-store (or --trust-store-arn), or credentials whose chain holds the issuing CA",
+  },
+  CRL_INCOMPLETE: {
+    hop: 'revocation',
+    hint: 'a delta CRL was given without the full CRL it updates: give the full (base) CRL too, and import full CRLs into the ALB trust store',
+  },
   CRL_STALE: {
     hop: 'revocation',
     hint: "the CRL's nextUpdate has passed: publish a fresh CRL and re-import it into the trust store",
@@ -44,6 +62,18 @@ const probeOnly = {
   CRL_UNAVAILABLE: {
     hop: 'revocation',
     hint: 'the CRL could not be fetched: check the s3:// or https:// location and read permission',
+  },
+  MTLS_UNCONFIRMED: {
+    hop: 'tls-client',
+    hint: 'the server neither refused nor answered within the response deadline, and showed no evidence of accepting the connection (no response byte, HTTP/2 SETTINGS or TLS 1.3 session ticket): a refusal held back (s2n may wait 10-30 s) or a slow API; raise --response-timeout, or check the ALB connection log',
+  },
+  MTLS_ENFORCED_BY_BACKEND: {
+    hop: 'tls-client',
+    hint: 'mTLS is enforced at HTTP level by the backend (401/403 without a certificate), not by the TLS listener: set the ALB listener to mutual TLS verify mode if the listener should refuse',
+  },
+  REVOCATION_UNCONFIRMED: {
+    hop: 'revocation',
+    hint: 'the refusal proves nothing about revocation: the certificate would be refused for another reason (see details.otherReasons), or the server did not answer; use a certificate that is valid apart from being revoked',
   },
   REVOCATION_NOT_ENFORCED: {
     hop: 'revocation',
@@ -72,6 +102,7 @@ const sharedWithSdk = [
   'DNS_PUBLIC_ADDRESS',
   'TCP_REFUSED',
   'TCP_TIMEOUT',
+  'TCP_NO_ROUTE',
   'TLS_SERVER_UNTRUSTED',
   'TLS_HOSTNAME_MISMATCH',
   'TLS_SERVER_EXPIRED',
@@ -93,6 +124,8 @@ const sharedWithSdk = [
   'HTTP_ACCESS_DENIED',
   'HTTP_MISSING_AUTH_TOKEN',
   'HTTP_UNAUTHORIZED',
+  'HTTP_FORBIDDEN',
+  'HTTP_ENDPOINT_POLICY_DENIED',
   'HTTP_GATEWAY_ERROR',
   'HTTP_UNEXPECTED_STATUS',
 ] as const satisfies readonly ErrorCode[];

@@ -1,7 +1,7 @@
 import type { ClientIdentity } from '@mtls-link/sdk';
+import type { ExchangeOutcome, ExchangeRequest } from '@mtls-link/sdk/diagnostics';
 import type { ProbeError } from './errors.ts';
 import type { Resolution } from './net/resolve.ts';
-import type { ExchangeRequest, TlsExchangeResult } from './net/tls-exchange.ts';
 import type { CheckResult, ProbeTarget } from './result.ts';
 
 /** A CRL as obtained for this run: its text, or why it could not be fetched. */
@@ -46,7 +46,10 @@ export interface ProbeContext {
   readonly target: ProbeTarget & { readonly path: string; readonly hostHeader: string };
   readonly inputs: ProbeInputs;
   readonly request: ExchangeRequest;
+  /** Deadline of each network step: DNS, TCP connect, TLS handshake. */
   readonly timeoutMs: number;
+  /** Deadline of the answer: response headers, then each gap in the body. */
+  readonly responseTimeoutMs: number;
   readonly now: Date;
   readonly expectStatus: number;
   readonly warnDays: number;
@@ -61,6 +64,6 @@ export interface ProbeContext {
   /** How long resolving the URL host took (the `dns` latency phase). */
   dnsMs?: number;
   dialTargets?: readonly DialTarget[];
-  /** The exchanges of tls.client-cert, one per dial target, reused by http.response. */
-  clientExchanges?: readonly TlsExchangeResult[];
+  /** The with-certificate exchanges, one per dial target, made once and shared by the checks. */
+  clientExchanges?: Promise<readonly ExchangeOutcome[]>;
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { isMtlsLinkError } from '@mtls-link/sdk';
-import type { CheckOutcome } from './checks/check.ts';
+import type { CheckOutcome, ExcludedTarget } from './checks/check.ts';
 import { CHECKS } from './checks/index.ts';
 import { hintFor, isProbeCode } from './codes.ts';
 import type { ProbeContext, ProbeInputs } from './context.ts';
@@ -32,12 +32,17 @@ export async function runChecks(context: ProbeContext, startedAt = new Date()): 
   const start = performance.now();
   // A check is blocked when something it needs failed or was itself blocked; "not requested" is no block.
   const blocked = new Set<CheckId>();
+  // Dial targets a check failed on, handed down to every check that needs it (directly or not):
+  // such a failure blocks nothing while some target got through.
+  const excluded = new Map<CheckId, readonly ExcludedTarget[]>();
   const checks: CheckResult[] = [];
   for (const check of CHECKS) {
     const checkStart = performance.now();
-    const missing = check
-      .needs(context)
-      .filter((id) => blocked.has(id) || context.results.get(id)?.status === 'fail');
+    const needs = check.needs(context);
+    const missing = needs.filter(
+      (id) => blocked.has(id) || (context.results.get(id)?.status === 'fail' && !excluded.has(id)),
+    );
+    const inherited = [...new Set(needs.flatMap((id) => excluded.get(id) ?? []))];
     let outcome: CheckOutcome;
     if (missing.length > 0) {
       blocked.add(check.id);
@@ -57,6 +62,9 @@ export async function runChecks(context: ProbeContext, startedAt = new Date()): 
         }
       }
     }
+    const dropped = [...inherited, ...(outcome.excludedTargets ?? [])];
+    if (dropped.length > 0) excluded.set(check.id, dropped);
+    const details = outcome.details ?? {};
     const result: CheckResult = {
       id: check.id,
       status: outcome.status,
@@ -66,7 +74,20 @@ export async function runChecks(context: ProbeContext, startedAt = new Date()): 
       ...(outcome.status === 'fail' || outcome.status === 'warn'
         ? { hint: outcome.hint ?? (outcome.code === undefined ? 'see details' : hintFor(outcome.code)) }
         : {}),
-      details: outcome.details ?? {},
+      details:
+        inherited.length > 0 && outcome.status !== 'skip'
+          ? {
+              ...details,
+              // Not tried here: they failed an earlier step, which reports them.
+              excludedAddresses: inherited.map(({ address, port, check: at, code, error }) => ({
+                address,
+                port,
+                failedAt: at,
+                ...(code === undefined ? {} : { code }),
+                ...(error === undefined ? {} : { error }),
+              })),
+            }
+          : details,
     };
     context.results.set(check.id, result);
     checks.push(result);

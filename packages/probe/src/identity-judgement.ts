@@ -5,6 +5,8 @@ import { type IdentityFinding, type IdentityInspection, inspectIdentity } from '
 export const REVOCATION_FINDINGS: ReadonlySet<string> = new Set([
   'CRL_INVALID',
   'CRL_STALE',
+  'CRL_UNVERIFIED',
+  'CRL_INCOMPLETE',
   'CLIENT_CERT_REVOKED',
 ]);
 
@@ -46,7 +48,12 @@ export function judgeIdentity(
     return { inspection, revocation: inspection.findings.filter((f) => REVOCATION_FINDINGS.has(f.code)) };
   }
   const issuers = [identity.chainPem, ...(options.extraIssuersPem ?? [])].join('\n');
-  const byChain = inspectIdentity(identity, { ...when, trustStorePem: issuers, crlPems });
+  const byChain = inspectIdentity(identity, {
+    ...when,
+    trustStorePem: issuers,
+    crlPems,
+    trustStoreStandIn: true,
+  });
   const revocation = byChain.findings.filter((f) => REVOCATION_FINDINGS.has(f.code));
   const crlHit = revocation.some((f) => f.code === 'CLIENT_CERT_REVOKED');
   const predictedAlbStatus =

@@ -51,8 +51,14 @@ export interface ProbeOptions {
   readonly headers?: readonly string[];
   /** Request body, UTF-8 (e.g. JSON for a POST). */
   readonly body?: string;
-  /** Per step (DNS, TCP, TLS handshake, first byte, body), in milliseconds. @default 5000 */
+  /** Per network step (DNS, TCP connect, TLS handshake), in milliseconds. @default 5000 */
   readonly timeoutMs?: number;
+  /**
+   * For the answer (response headers, then each gap in the body), in milliseconds: API Gateway
+   * lets an integration take 29 s, and only an answer tells a slow API from a refusal held back.
+   * @default 30000
+   */
+  readonly responseTimeoutMs?: number;
   /** Days before expiry from which client-cert.inspect warns. @default 14 */
   readonly warnDays?: number;
   /** The clock used to judge validity (tests). @default now */
@@ -63,6 +69,7 @@ export const PROBE_DEFAULTS = {
   expectStatus: 200,
   method: 'GET',
   timeoutMs: 5000,
+  responseTimeoutMs: 30_000,
   warnDays: 14,
   region: 'us-east-1',
 } as const;

@@ -43,6 +43,13 @@ export function buildContext(options: ProbeOptions, inputs: ProbeInputs): ProbeC
       `--timeout: must be a positive number of milliseconds (got ${timeoutMs})`,
     );
   }
+  const responseTimeoutMs = options.responseTimeoutMs ?? PROBE_DEFAULTS.responseTimeoutMs;
+  if (!Number.isFinite(responseTimeoutMs) || responseTimeoutMs <= 0) {
+    throw new ProbeError(
+      'CONFIG_INVALID',
+      `--response-timeout: must be a positive number of milliseconds (got ${responseTimeoutMs})`,
+    );
+  }
   const resolver = options.resolver === undefined ? undefined : parseHostPort(options.resolver, 53);
   if (options.resolver !== undefined && (resolver === undefined || isIP(resolver.host) === 0)) {
     throw new ProbeError(
@@ -65,11 +72,11 @@ export function buildContext(options: ProbeOptions, inputs: ProbeInputs): ProbeC
     request: {
       method,
       path: target.path,
-      hostHeader: target.hostHeader,
       headers: (options.headers ?? []).map(parseHeaderLine),
       ...(options.body === undefined ? {} : { body: options.body }),
     },
     timeoutMs,
+    responseTimeoutMs,
     now: options.now ?? new Date(),
     expectStatus: options.expectStatus ?? PROBE_DEFAULTS.expectStatus,
     warnDays: options.warnDays ?? PROBE_DEFAULTS.warnDays,

@@ -83,7 +83,15 @@ describe('canary handler', () => {
     expect(PROBE_METRICS.namespace).toBe(CANARY_METRICS.namespace);
     expect(PROBE_METRICS.metrics).toEqual(CANARY_METRICS.metrics);
     expect(PROBE_METRICS.dimensions).toEqual(CANARY_METRICS.dimensions);
-    for (const key of ['url', 'secretId', 'crl', 'expectStatus', 'availabilityZone', 'connectTo'] as const) {
+    for (const key of [
+      'url',
+      'secretId',
+      'crl',
+      'expectStatus',
+      'availabilityZone',
+      'connectTo',
+      'resolver',
+    ] as const) {
       expect(CANARY_ENV[key]).toBe(CANARY_ENVIRONMENT[key]);
     }
   });

@@ -120,7 +120,8 @@ beforeAll(async () => {
     }),
     startDnsServer({ records: { 'api.example.com': [{ type: 'A', data: '203.0.113.10' }] } }),
     Promise.all([
-      verify(),
+      // Refuses with alerts: the scenarios on it read the alert (signal, hint).
+      verify({ refusal: { style: 'alert' } }),
       startGateway({ mode: 'passthrough', server: pki.server }),
       verify({ apiGateway: { accessDenied: true } }),
       verify({ albError: 502 }),
@@ -218,7 +219,8 @@ beforeAll(async () => {
   });
   const terminator = { server: pki.server, caPem: pki.trustStorePem, crlPem: [pki.crlPem, pki.rootCrlPem] };
   const [nginx, haproxy] = await Promise.all([
-    findBinary('nginx') ? startNginx(terminator) : undefined,
+    // nginx as it ships: its own 400 pages refuse at HTTP level.
+    findBinary('nginx') ? startNginx({ ...terminator, refusal: 'http-400' }) : undefined,
     findBinary('haproxy') ? startHaproxy(terminator) : undefined,
   ]);
   env = {
@@ -592,6 +594,27 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'a name that does not resolve here, with --connect-to (a canary without private DNS): a warning, the path passes',
+    args: () => [
+      `https://nowhere.example.com:${env.gw.verify.port}/widgets`,
+      '--resolver',
+      env.dns.address,
+      '--servername',
+      'api.example.com',
+      '--connect-to',
+      `127.0.0.1:${env.gw.verify.port}`,
+      '--ca',
+      env.files.ca,
+      ...creds(env.ids.valid),
+    ],
+    exit: 0,
+    passing: ['tcp.connect', 'tls.server', 'tls.no-client-cert', 'tls.client-cert', 'http.response'],
+    extra: (result) => {
+      expect(check(result, 'dns.resolve')).toMatchObject({ status: 'warn', code: 'DNS_NXDOMAIN' });
+      expect(check(result, 'dns.resolve').summary).toContain('--connect-to dials 127.0.0.1');
+    },
+  },
+  {
     name: 'public address accepted with --allow-public',
     args: () => [
       `https://api.example.com:${env.gw.verify.port}/widgets`,
@@ -767,14 +790,26 @@ const scenarios: Scenario[] = [
     extra: (result) => expect(check(result, 'tls.server').details.protocol).toBe('TLSv1.3'),
   },
   {
-    name: 'server that delays its close after refusing: the probe still finishes within its timeout',
-    args: () => [...at(env.gw.slowClose), ...creds(env.ids.revoked), '--timeout', '1000'],
+    name: 'server that holds its refusal (blinding): silence is inconclusive, never a pass or a refusal',
+    args: () => [
+      ...at(env.gw.slowClose),
+      ...creds(env.ids.revoked),
+      '--timeout',
+      '1000',
+      '--response-timeout',
+      '1000',
+    ],
+    // http.response then fails: no answer within the response deadline.
     exit: 1,
-    failing: [['tls.client-cert', 'MTLS_REJECTED']],
-    passing: ['tls.no-client-cert'],
-    // Two silent exchanges (no certificate, revoked certificate), each ended by the probe's own deadline.
-    bounded: { checks: ['tls.no-client-cert', 'tls.client-cert'], ms: 1000 + 500 },
-    extra: (result) => expect(check(result, 'tls.client-cert').details.signal).toBe('silence'),
+    // Two silent exchanges (no certificate, revoked certificate), each ended by the response
+    // deadline long before the server's 20 s (the margin is for a loaded machine).
+    bounded: { checks: ['tls.no-client-cert', 'tls.client-cert'], ms: 1000 + 4000 },
+    extra: (result) => {
+      for (const id of ['tls.no-client-cert', 'tls.client-cert'] as const) {
+        expect(check(result, id)).toMatchObject({ status: 'warn', code: 'MTLS_UNCONFIRMED' });
+      }
+      expect(check(result, 'http.response')).toMatchObject({ status: 'fail', code: 'TIMEOUT_HEADERS' });
+    },
   },
   {
     name: 'VPC endpoint pending acceptance: VPCE_NOT_AVAILABLE',
@@ -962,6 +997,14 @@ const scenarios: Scenario[] = [
       ['tls.client-cert', 'MTLS_REJECTED'],
       ['revocation.crl', 'CLIENT_CERT_REVOKED'],
     ],
+    passing: ['tls.no-client-cert'],
+    extra: (result) => {
+      expect(check(result, 'tls.client-cert').details).toMatchObject({
+        signal: 'http',
+        reason: 'certificate-error',
+      });
+      expect(check(result, 'tls.no-client-cert').summary).toContain('at HTTP level');
+    },
   },
   {
     name: 'HAProxy, valid certificate: passes',

@@ -1,8 +1,8 @@
+import { exchangeOnce } from '@mtls-link/sdk/diagnostics';
 import { createTestPki, type Gateway, startGateway, type TestPki } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addressScope, percentile } from '../src/index.ts';
 import { parseHostPort } from '../src/net/address.ts';
-import { HttpResponseReader } from '../src/net/http-response.ts';
 import { resolveHost } from '../src/net/resolve.ts';
 import { tlsExchange } from '../src/net/tls-exchange.ts';
 
@@ -40,29 +40,7 @@ describe('address scope (what dns.resolve calls private)', () => {
   });
 });
 
-describe('HTTP/1.1 response reader', () => {
-  test('content-length, chunked, and read-until-close bodies', () => {
-    const fixed = new HttpResponseReader();
-    expect(fixed.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel'))).toBeUndefined();
-    expect(fixed.push(Buffer.from('lo'))).toMatchObject({ status: 200, body: 'hello' });
-    const chunked = new HttpResponseReader();
-    const response = chunked.push(
-      Buffer.from(
-        'HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\nX-Amzn-ErrorType: A\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n',
-      ),
-    );
-    expect(response).toMatchObject({
-      status: 403,
-      statusText: 'Forbidden',
-      body: 'abcde',
-      headers: { 'x-amzn-errortype': 'A' },
-    });
-    const untilClose = new HttpResponseReader();
-    expect(untilClose.push(Buffer.from('HTTP/1.0 502 Bad Gateway\r\n\r\n<html>'))).toBeUndefined();
-    expect(untilClose.end()).toMatchObject({ status: 502, body: '<html>' });
-    expect(new HttpResponseReader().end()).toBeUndefined();
-  });
-
+describe('watch statistics', () => {
   test('percentiles for --watch are nearest-rank', () => {
     expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
     expect(percentile([5, 1, 3, 2, 4], 99)).toBe(5);
@@ -70,7 +48,7 @@ describe('HTTP/1.1 response reader', () => {
   });
 });
 
-describe('tlsExchange keeps SNI and Host when it dials another address (--connect-to)', () => {
+describe('requests keep SNI and Host when they dial another address (--connect-to)', () => {
   let pki: TestPki;
   let gateway: Gateway;
   beforeAll(async () => {
@@ -83,7 +61,7 @@ describe('tlsExchange keeps SNI and Host when it dials another address (--connec
   });
   afterAll(() => gateway?.close());
 
-  test('the request reaches the server with the URL host in Host, over a certificate for that name', async () => {
+  test('tlsExchange verifies the server certificate for the URL host while dialling an address', async () => {
     const result = await tlsExchange({
       address: '127.0.0.1',
       port: gateway.port,
@@ -91,8 +69,7 @@ describe('tlsExchange keeps SNI and Host when it dials another address (--connec
       verifyName: 'api.example.com',
       ca: [pki.root.certPem],
       identity: pki.clients.valid,
-      alpn: ['http/1.1'],
-      request: { method: 'GET', path: '/echo', hostHeader: 'api.example.com', headers: [['X-Probe', '1']] },
+      alpn: ['h2', 'http/1.1'],
       timeoutMs: 3000,
     });
     expect(result.failure).toBeUndefined();
@@ -101,10 +78,30 @@ describe('tlsExchange keeps SNI and Host when it dials another address (--connec
       verifyError: undefined,
       hostnameError: undefined,
     });
-    const echoed = JSON.parse(result.response?.body ?? '{}') as { headers: Record<string, string> };
+    expect(result.timings.connectMs).toBeTypeOf('number');
+  });
+
+  test("the SDK's exchange reaches the server with the URL host in Host, over the SDK's connector", async () => {
+    const common = {
+      origin: 'https://api.example.com',
+      address: '127.0.0.1',
+      port: gateway.port,
+      servername: 'api.example.com',
+      ca: [pki.root.certPem],
+      identity: pki.clients.valid,
+      connectTimeoutMs: 3000,
+      responseTimeoutMs: 3000,
+    };
+    const plain = await exchangeOnce({
+      ...common,
+      request: { method: 'GET', path: '/echo', headers: [['X-Probe', '1']] },
+    });
+    expect(plain.error).toBeUndefined();
+    expect(plain.verdict).toEqual({ kind: 'accepted', evidence: expect.any(String) });
+    const echoed = JSON.parse(plain.response?.body ?? '{}') as { headers: Record<string, string> };
     expect(echoed.headers.host).toBe('api.example.com');
     expect(echoed.headers['x-probe']).toBe('1');
-    expect(result.timings.connectMs).toBeTypeOf('number');
-    expect(result.timings.firstByteMs).toBeTypeOf('number');
+    expect(plain.timings.connectMs).toBeTypeOf('number');
+    expect(plain.timings.firstByteMs).toBeTypeOf('number');
   });
 });

@@ -403,7 +403,7 @@ describe('HTTP errors', () => {
     const base = { status: 403, method: 'GET', url: 'https://x/y', body: '{}' };
     expect(
       classifyHttpResponse({ ...base, headers: { 'x-amzn-errortype': 'ForbiddenException' } }).code,
-    ).toBe('HTTP_MISSING_AUTH_TOKEN');
+    ).toBe('HTTP_FORBIDDEN');
     expect(
       classifyHttpResponse({
         ...base,

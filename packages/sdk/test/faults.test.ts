@@ -29,7 +29,8 @@ async function faultyGateway(version: TlsVersion): Promise<Gateway> {
     mode: 'verify',
     server: pki.server,
     trustStore: { caPem: pki.trustStorePem, crlPems: [pki.crlPem] },
-    tls: { minVersion: version, maxVersion: version },
+    // HTTP/1.1: one request per connection at a time, so a reset fails exactly one request.
+    tls: { minVersion: version, maxVersion: version, alpn: ['http/1.1'] },
     faults: { resetRatio: 0.05 },
   });
   gateways.push(gw);

@@ -37,7 +37,8 @@ beforeAll(async () => {
     mode: 'verify',
     server: pki.server,
     trustStore: { caPem: pki.trustStorePem, crlPems: [pki.crlPem] },
-    tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' },
+    // HTTP/1.1: maxRequestsPerConnection keeps new handshakes (and so the verdicts) coming.
+    tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', alpn: ['http/1.1'] },
   });
 }, 60_000);
 

@@ -153,13 +153,53 @@ describe('mtls-emulator command', () => {
     expect(await exited(child)).toBe(0);
   });
 
-  test('a bad option exits non-zero with a message', async () => {
-    const { child } = startEmulator(['--mode', 'strict']);
+  test('API and refusal flags: --missing-route, --authorizer, --endpoint-policy-deny, --domain-name, --blinding, --alpn', async () => {
+    const start = async (args: string[]) => {
+      const { child, firstLine } = startEmulator(['--json', ...args]);
+      const info = JSON.parse(await firstLine) as { url: string; dir: string; files: Record<string, string> };
+      dirs.push(info.dir);
+      const [ca, cert, key] = await Promise.all(
+        ['ca', 'clientCert', 'clientKey'].map((name) => readFile(info.files[name] as string, 'utf8')),
+      );
+      const fetch = (path: string) => get(`${info.url}${path}`, ca as string, cert as string, key as string);
+      return { child, fetch };
+    };
+    // Four processes, started together: each generates its own PKI.
+    const [forbidden, denied, policy, domain] = await Promise.all([
+      start(['--missing-route', 'forbidden', '--authorizer', 'allow']),
+      start(['--authorizer', 'deny', '--alpn', 'http/1.1']),
+      start(['--endpoint-policy-deny', 'InvalidSignatureException', '--blinding', '100-200']),
+      start(['--domain-name', 'api.example.com']),
+    ]);
+    expect(await forbidden.fetch('/nope')).toEqual({
+      status: 403,
+      body: '{"message":"Missing Authentication Token"}',
+    });
+    expect(await denied.fetch('/widgets')).toEqual({
+      status: 403,
+      body: '{"Message":"User is not authorized to access this resource with an explicit deny"}',
+    });
+    const invalid = await policy.fetch('/widgets');
+    expect(invalid.status).toBe(403);
+    expect(invalid.body).toContain('The request signature we calculated does not match');
+    // The client's Host is 127.0.0.1:PORT, not the API's domain.
+    expect((await domain.fetch('/widgets')).status).toBe(403);
+    for (const { child } of [forbidden, denied, policy, domain]) {
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+    }
+  }, 60_000);
+
+  test.each([
+    [['--mode', 'strict'], /mode/],
+    [['--blinding', '500-100'], /--blinding must be 's2n' or MIN-MAX/],
+  ])('a bad option (%j) exits non-zero with a message naming it', async (args, message) => {
+    const { child } = startEmulator(args);
     let err = '';
     child.stderr?.on('data', (c: Buffer) => {
       err += c.toString();
     });
     expect(await exited(child)).not.toBe(0);
-    expect(err).toMatch(/mode/);
+    expect(err).toMatch(message);
   });
 });

@@ -1,5 +1,6 @@
 // Shared by the gateway*.test.ts files: one PKI per test file, and clients that report exactly what
 // they saw on the wire (answer, alert, reset or clean close), so tests can assert the signal.
+import { connect as connectHttp2 } from 'node:http2';
 import { connect } from 'node:tls';
 import {
   createTestPki,
@@ -44,6 +45,8 @@ export interface Observed {
   readonly errorCode?: string;
   readonly errorMessage?: string;
   readonly sawEnd: boolean;
+  /** Whether the request left the client (under TLS 1.3 a refused client sends it). */
+  readonly requestSent: boolean;
   /** What the server sent back, as text. */
   readonly response: string;
   readonly elapsedMs: number;
@@ -76,6 +79,7 @@ export function attempt(
     });
     let handshakeCompleted = false;
     let sawEnd = false;
+    let requestSent = false;
     let protocol: string | null = null;
     let error: NodeJS.ErrnoException | undefined;
     const chunks: Buffer[] = [];
@@ -88,6 +92,9 @@ export function attempt(
       protocol = socket.getProtocol();
       socket.write(
         `GET ${options.path ?? '/widgets'} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
+        (e) => {
+          if (e === undefined || e === null) requestSent = true;
+        },
       );
     });
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -110,6 +117,7 @@ export function attempt(
         handshakeCompleted,
         protocol,
         sawEnd,
+        requestSent,
         response,
         elapsedMs: performance.now() - started,
         ...(error?.code === undefined ? {} : { errorCode: error.code }),
@@ -117,6 +125,43 @@ export function attempt(
       });
     });
   });
+}
+
+/** One HTTP/2 GET with the valid client certificate; `authority` replaces `:authority`. */
+export function h2Get(
+  gateway: Gateway,
+  pki: TestPki,
+  path: string,
+  authority?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const client = pki.clients.valid;
+  const session = connectHttp2(gateway.url, {
+    ca: pki.root.certPem,
+    servername: 'localhost',
+    cert: client.certPem + client.chainPem,
+    key: client.keyPem,
+  });
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      session.on('error', reject);
+      const stream = session.request({
+        ':method': 'GET',
+        ':path': path,
+        ...(authority === undefined ? {} : { ':authority': authority }),
+      });
+      let status = 0;
+      let seen: Record<string, unknown> = {};
+      const chunks: Buffer[] = [];
+      stream.on('response', (headers) => {
+        status = Number(headers[':status']);
+        seen = headers;
+      });
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => resolve({ status, headers: seen, body: Buffer.concat(chunks).toString() }));
+      stream.on('error', reject);
+      stream.end();
+    },
+  ).finally(() => session.close());
 }
 
 export const clientFlavours = [

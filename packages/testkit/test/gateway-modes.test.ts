@@ -1,11 +1,10 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { connect as connectHttp2 } from 'node:http2';
 import { request } from 'node:https';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { decodeMtlsHeader, type Gateway, type Issued, type TestPki } from '@mtls-link/testkit';
 import { describe, expect, test } from 'vitest';
-import { attempt, clientFlavours, gatewayFor, testPki } from './gateway-fixtures.ts';
+import { attempt, clientFlavours, gatewayFor, h2Get, testPki } from './gateway-fixtures.ts';
 
 interface Echo {
   method: string;
@@ -256,7 +255,7 @@ describe('connection log', () => {
       const seen = await attempt(gateway, pki, client);
       expect({ flavour, signal: seen.signal }).toEqual({
         flavour,
-        signal: expected[flavour] === 'Success' ? 'answer' : 'alert',
+        signal: expected[flavour] === 'Success' ? 'answer' : 'reset',
       });
     }
     const statuses = gateway.connectionLog.map((e) => e.tlsVerifyStatus);
@@ -302,9 +301,9 @@ describe('trust store and expiry settings', () => {
     expect((await attempt(gateway, pki, pki.clients.expired)).signal).toBe('answer');
     expect((await attempt(gateway, pki, pki.clients.notYetValid)).signal).toBe('answer');
     // Revocation still applies.
-    expect((await attempt(gateway, pki, pki.clients.revoked)).signal).toBe('alert');
+    expect((await attempt(gateway, pki, pki.clients.revoked)).signal).toBe('reset');
     gateway.update({ ignoreClientCertificateExpiry: false });
-    expect((await attempt(gateway, pki, pki.clients.expired)).signal).toBe('alert');
+    expect((await attempt(gateway, pki, pki.clients.expired)).signal).toBe('reset');
     expect(gateway.connectionLog.map((e) => e.tlsVerifyStatus)).toEqual([
       'Success',
       'Success',
@@ -316,13 +315,13 @@ describe('trust store and expiry settings', () => {
   test('setTrustStore reloads CAs and CRLs for new connections', async () => {
     const pki = await testPki();
     const gateway = await gatewayFor(pki, { trustStore: { caPem: pki.foreignRoot.certPem } });
-    expect((await attempt(gateway, pki, pki.clients.valid)).signal).toBe('alert');
+    expect((await attempt(gateway, pki, pki.clients.valid)).signal).toBe('reset');
     expect((await attempt(gateway, pki, pki.clients.foreignCa)).signal).toBe('answer');
     gateway.setTrustStore({ caPem: pki.trustStorePem });
     expect((await attempt(gateway, pki, pki.clients.valid)).signal).toBe('answer');
     expect((await attempt(gateway, pki, pki.clients.revoked)).signal).toBe('answer');
     gateway.setTrustStore({ caPem: pki.trustStorePem, crlPems: [pki.crlPem] });
-    expect((await attempt(gateway, pki, pki.clients.revoked)).signal).toBe('alert');
+    expect((await attempt(gateway, pki, pki.clients.revoked)).signal).toBe('reset');
     expect(gateway.connectionLog.map((e) => e.tlsVerifyStatus)).toEqual([
       'Failed:ClientCertUntrusted',
       'Success',
@@ -373,39 +372,14 @@ describe('handshakes and protocols', () => {
     const pki = await testPki();
     const gateway = await gatewayFor(pki, { tls: { alpn: ['h2', 'http/1.1'] } });
     const client = pki.clients.valid;
-    const session = connectHttp2(gateway.url, {
-      ca: pki.root.certPem,
-      servername: 'localhost',
-      cert: client.certPem + client.chainPem,
-      key: client.keyPem,
-    });
-    try {
-      const answer = await new Promise<{ status: number; body: string; headers: Record<string, unknown> }>(
-        (resolve, reject) => {
-          const stream = session.request({ ':method': 'GET', ':path': '/echo' });
-          let status = 0;
-          let headers: Record<string, unknown> = {};
-          const chunks: Buffer[] = [];
-          stream.on('response', (h) => {
-            status = Number(h[':status']);
-            headers = h;
-          });
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => resolve({ status, headers, body: Buffer.concat(chunks).toString() }));
-          stream.on('error', reject);
-          stream.end();
-        },
-      );
-      expect(answer.status).toBe(200);
-      expect(answer.headers['x-amzn-requestid']).toBeTypeOf('string');
-      const seen = JSON.parse(answer.body) as Echo;
-      expect(seen.mtls['X-Amzn-Mtls-Clientcert-Serial-Number']).toBe(client.serialHex);
-      // The ALB forwards HTTP/1.1 to its target: a Host header, no HTTP/2 pseudo-headers.
-      expect(seen.headers.host).toMatch(new RegExp(`^(localhost|127\\.0\\.0\\.1):${gateway.port}$`));
-      expect(Object.keys(seen.headers).filter((name) => name.startsWith(':'))).toEqual([]);
-    } finally {
-      session.close();
-    }
+    const answer = await h2Get(gateway, pki, '/echo');
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-amzn-requestid']).toBeTypeOf('string');
+    const seen = JSON.parse(answer.body) as Echo;
+    expect(seen.mtls['X-Amzn-Mtls-Clientcert-Serial-Number']).toBe(client.serialHex);
+    // The ALB forwards HTTP/1.1 to its target: a Host header, no HTTP/2 pseudo-headers.
+    expect(seen.headers.host).toMatch(new RegExp(`^(localhost|127\\.0\\.0\\.1):${gateway.port}$`));
+    expect(Object.keys(seen.headers).filter((name) => name.startsWith(':'))).toEqual([]);
     // The same listener still speaks HTTP/1.1 to clients that ask for it.
     expect((await attempt(gateway, pki, client)).response).toMatch(/^HTTP\/1\.1 200/);
   });

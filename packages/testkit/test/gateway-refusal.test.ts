@@ -22,14 +22,32 @@ describe('a refused client certificate is signalled exactly as configured', () =
       expect(seen.response).toBe('');
     });
 
-    test(`${version} reset: the client gets ECONNRESET and not one byte`, async () => {
+    test(`${version} reset (the default, as the ALB): ECONNRESET ${tls13 ? 'on the first request after the handshake' : 'in the handshake'}, no alert, not one byte`, async () => {
       const pki = await testPki();
-      const gateway = await gatewayFor(pki, { refusal: { style: 'reset' } });
+      for (const gateway of [await gatewayFor(pki), await gatewayFor(pki, { refusal: { style: 'reset' } })]) {
+        const seen = await attempt(gateway, pki, pki.clients.revoked, { version });
+        expect(seen.signal).toBe('reset');
+        expect(seen.errorCode).toBe('ECONNRESET');
+        expect(seen.sawEnd).toBe(false);
+        expect(seen.response).toBe('');
+        expect(seen.handshakeCompleted).toBe(tls13);
+        expect(seen.requestSent).toBe(tls13);
+        // A missing certificate is refused the same way.
+        const none = await attempt(gateway, pki, undefined, { version });
+        expect([none.signal, none.handshakeCompleted]).toEqual(['reset', tls13]);
+      }
+    });
+
+    test(`${version} close-notify (s2n-tls): a close_notify, never an alert, then the connection ends`, async () => {
+      const pki = await testPki();
+      const gateway = await gatewayFor(pki, { refusal: { style: 'close-notify' } });
       const seen = await attempt(gateway, pki, pki.clients.revoked, { version });
-      expect(seen.signal).toBe('reset');
-      expect(seen.errorCode).toBe('ECONNRESET');
-      expect(seen.sawEnd).toBe(false);
+      expect(seen.response).toBe('');
       expect(seen.handshakeCompleted).toBe(tls13);
+      expect(seen.errorCode ?? '').not.toMatch(/ALERT/);
+      // Node reads the close_notify as end of stream; the reset for the unread request may follow.
+      expect(['close', 'reset']).toContain(seen.signal);
+      if (tls13) expect(seen.sawEnd).toBe(true);
     });
 
     test(`${version} close: the client sees end-of-stream before any byte`, async () => {
@@ -51,7 +69,7 @@ describe('a refused client certificate is signalled exactly as configured', () =
 
     test(`${version} alert for a missing certificate`, async () => {
       const pki = await testPki();
-      const gateway = await gatewayFor(pki);
+      const gateway = await gatewayFor(pki, { refusal: { style: 'alert' } });
       const seen = await attempt(gateway, pki, undefined, { version });
       expect(seen.signal).toBe('alert');
       // TLS 1.2 has no certificate_required; handshake_failure is what RFC 5246 suggests.
@@ -63,7 +81,7 @@ describe('a refused client certificate is signalled exactly as configured', () =
 
   test('each verdict has its own alert (TLS 1.3)', async () => {
     const pki = await testPki();
-    const gateway = await gatewayFor(pki);
+    const gateway = await gatewayFor(pki, { refusal: { style: 'alert' } });
     const expected = {
       expired: 'ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED',
       notYetValid: 'ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED',
@@ -115,6 +133,42 @@ describe('refusal delay (s2n-style)', () => {
     expect(refused.elapsedMs).toBeGreaterThanOrEqual(990);
     expect(accepted.signal).toBe('answer');
     expect(accepted.elapsedMs).toBeLessThan(refused.elapsedMs);
+  });
+
+  test('blinding: silence for a random time within the range, then the reset (no byte before it)', async () => {
+    const pki = await testPki();
+    const gateway = await gatewayFor(pki, { refusal: { blinding: { minMs: 300, maxMs: 600 } } });
+    for (const version of versions) {
+      const [refused, accepted] = await Promise.all([
+        attempt(gateway, pki, pki.clients.revoked, { version }),
+        attempt(gateway, pki, pki.clients.valid, { version }),
+      ]);
+      expect(refused.signal).toBe('reset');
+      expect(refused.response).toBe('');
+      expect(refused.elapsedMs).toBeGreaterThanOrEqual(290);
+      // The range's upper end plus a generous margin for a busy machine.
+      expect(refused.elapsedMs).toBeLessThan(600 + 5_000);
+      expect(accepted.signal).toBe('answer');
+    }
+    // Blinding ends with whichever signal the style names.
+    gateway.update({ refusal: { style: 'alert', blinding: { minMs: 100, maxMs: 100 } } });
+    const alerted = await attempt(gateway, pki, pki.clients.revoked, { version: 'TLSv1.3' });
+    expect(alerted.errorCode).toBe('ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_REVOKED');
+    expect(alerted.elapsedMs).toBeGreaterThanOrEqual(95);
+  });
+
+  test('blinding and delay options are checked', async () => {
+    const pki = await testPki();
+    const gateway = await gatewayFor(pki);
+    expect(() => gateway.update({ refusal: { blinding: { minMs: 500, maxMs: 100 } } })).toThrow(
+      /update: refusal\.blinding/,
+    );
+    expect(() => gateway.update({ refusal: { blinding: { minMs: -1, maxMs: 100 } } })).toThrow(
+      /refusal\.blinding/,
+    );
+    expect(() => gateway.update({ refusal: { style: 'drop' as never } })).toThrow(
+      /refusal\.style must be one of 'reset', 'close-notify', 'alert', 'close'/,
+    );
   });
 
   test('close() does not wait for a pending refusal delay and drops that connection', async () => {
@@ -175,7 +229,7 @@ describe('HelloRetryRequest', () => {
     'after a HelloRetryRequest the gate still waits for the right flight',
     async () => {
       const pki = await testPki();
-      const gateway = await gatewayFor(pki);
+      const gateway = await gatewayFor(pki, { refusal: { style: 'alert' } });
       const accepted = await sClientWithRetry(gateway.port, pki.root.certPem, pki.clients.valid);
       // The first ServerHello is the HelloRetryRequest, the second the real one.
       expect(accepted.match(/<<< TLS 1\.3, Handshake \[length [0-9a-f]+\], ServerHello/g)).toHaveLength(2);

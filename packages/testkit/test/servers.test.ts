@@ -74,6 +74,12 @@ function expectRefused(outcome: Outcome, what: string): void {
   );
 }
 
+/** nginx's own refusal of a certificate it judged bad: its stock 400 page. */
+function expectCertificateError(outcome: Outcome, what: string): void {
+  expect(outcome.status, `${what}: nginx's 400`).toBe(400);
+  expect(outcome.body, what).toContain('<title>400 The SSL certificate error</title>');
+}
+
 const starters = { nginx: startNginx, haproxy: startHaproxy } as const;
 
 describe.each(['nginx', 'haproxy'] as const)('%s as an mTLS terminator', (name) => {
@@ -105,12 +111,33 @@ describe.each(['nginx', 'haproxy'] as const)('%s as an mTLS terminator', (name) 
       expect((await get(server, pki, '/nothing', pki.clients.valid)).status).toBe(404);
     });
 
-    test('revoked, foreign-CA, expired and certificate-less clients are refused', async () => {
-      expectRefused(await get(server, pki, '/widgets', pki.clients.revoked), 'revoked');
-      expectRefused(await get(server, pki, '/widgets', pki.clients.foreignCa, true), 'foreignCa');
-      expectRefused(await get(server, pki, '/widgets', pki.clients.expired), 'expired');
-      expectRefused(await get(server, pki, '/widgets'), 'no certificate');
-    });
+    test(
+      name === 'nginx'
+        ? "revoked, foreign-CA, expired and certificate-less clients get nginx's stock 400 pages"
+        : 'revoked, foreign-CA, expired and certificate-less clients are refused in TLS',
+      async () => {
+        const refused = {
+          revoked: await get(server, pki, '/widgets', pki.clients.revoked),
+          foreignCa: await get(server, pki, '/widgets', pki.clients.foreignCa, true),
+          expired: await get(server, pki, '/widgets', pki.clients.expired),
+          'no certificate': await get(server, pki, '/widgets'),
+        };
+        for (const [what, outcome] of Object.entries(refused)) {
+          if (name === 'haproxy') {
+            expectRefused(outcome, what);
+            continue;
+          }
+          // nginx finishes the handshake and refuses at HTTP level (its internal 495 and 496).
+          expect(outcome.status, what).toBe(400);
+          expect(outcome.contentType, what).toBe('text/html');
+          expect(outcome.body, what).toContain(
+            what === 'no certificate'
+              ? '<title>400 No required SSL certificate was sent</title>'
+              : '<title>400 The SSL certificate error</title>',
+          );
+        }
+      },
+    );
 
     test('the server negotiated only the configured protocol', async () => {
       const other = version === 'TLSv1.2' ? 'TLSv1.3' : 'TLSv1.2';
@@ -149,12 +176,11 @@ describe.skipIf(!binaries.nginx)('nginx options', () => {
     pki = await createTestPki();
   });
 
-  test("refusal 'http-400' lets nginx answer the bad certificate with its own 400", async () => {
+  test("by default nginx answers a bad certificate with its own 400 (refusal 'http-400')", async () => {
     const server = await startNginx({
       server: pki.server,
       caPem: pki.trustStorePem,
       crlPem: [pki.crlPem, pki.rootCrlPem],
-      refusal: 'http-400',
     });
     try {
       const revoked = await get(server, pki, '/widgets', pki.clients.revoked);
@@ -167,13 +193,32 @@ describe.skipIf(!binaries.nginx)('nginx options', () => {
     }
   });
 
+  test("refusal 'close' drops the connection after the handshake without an answer", async () => {
+    const server = await startNginx({
+      server: pki.server,
+      caPem: pki.trustStorePem,
+      crlPem: [pki.crlPem, pki.rootCrlPem],
+      refusal: 'close',
+    });
+    try {
+      for (const client of [pki.clients.revoked, undefined]) {
+        const outcome = await get(server, pki, '/widgets', client);
+        expect(outcome.status).toBeUndefined();
+        expect(outcome.error?.code).toBe('ECONNRESET');
+      }
+      expect((await get(server, pki, '/widgets', pki.clients.valid)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('verifyDepth 4 refuses the deep chain, a larger depth accepts it', async () => {
     const [strict, lenient] = await Promise.all([
       startNginx({ server: pki.server, caPem: pki.trustStorePem }),
       startNginx({ server: pki.server, caPem: pki.trustStorePem, verifyDepth: 6 }),
     ]);
     try {
-      expectRefused(
+      expectCertificateError(
         await get(strict, pki, '/widgets', pki.clients.chainTooDeep, true),
         'chainTooDeep at depth 4',
       );
@@ -190,7 +235,10 @@ describe.skipIf(!binaries.nginx)('nginx options', () => {
       crlPem: [pki.staleCrlPem, pki.rootCrlPem],
     });
     try {
-      expectRefused(await get(server, pki, '/widgets', pki.clients.valid), 'valid under a stale CRL');
+      expectCertificateError(
+        await get(server, pki, '/widgets', pki.clients.valid),
+        'valid under a stale CRL',
+      );
     } finally {
       await server.close();
     }

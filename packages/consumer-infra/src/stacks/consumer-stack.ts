@@ -1,7 +1,9 @@
-import { Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
   type ClientIdentitySecretSpec,
@@ -28,6 +30,13 @@ export interface ConsumerCanaryOptions {
   readonly code?: lambda.Code;
   /** Module exporting the canary handler, bundled at synth. @default the probe's canary handler */
   readonly entry?: string;
+  /**
+   * The canary's name: the metrics' `service` dimension (suffixed with the AZ per AZ). Unique per
+   * account and region, or two canaries write into one series. @default `<stack name>-canary`
+   */
+  readonly name?: string;
+  /** SNS topics (ARNs) every canary alarm notifies, on alarm and back to OK. @default none */
+  readonly alarmTopicArns?: string[];
 }
 
 export interface ConsumerStackProps extends StackProps {
@@ -46,6 +55,11 @@ export interface ConsumerStackProps extends StackProps {
   readonly consumerRoleArns?: string[];
   /** `false` leaves the canary out. @default {} */
   readonly canary?: ConsumerCanaryOptions | false;
+  /**
+   * Region of the producer's endpoint service when it is not this stack's (cross-region PrivateLink).
+   * @default the region in `endpointServiceName` when it differs from this stack's
+   */
+  readonly endpointServiceRegion?: string;
 }
 
 /**
@@ -97,6 +111,7 @@ export class ConsumerStack extends Stack {
         ? {}
         : { allowedPeers: props.allowedPeerCidrs.map((cidr) => ec2.Peer.ipv4(cidr)) }),
       ...(props.secret === undefined ? {} : { secret: props.secret }),
+      ...(props.endpointServiceRegion === undefined ? {} : { serviceRegion: props.endpointServiceRegion }),
       consumerRoles: (props.consumerRoleArns ?? []).map((arn, i) =>
         iam.Role.fromRoleArn(this, `ConsumerRole${i}`, arn),
       ),
@@ -107,19 +122,25 @@ export class ConsumerStack extends Stack {
       return;
     }
     const options = props.canary ?? {};
+    const perAz = options.perAz ?? true;
+    const alarmActions = (options.alarmTopicArns ?? []).map(
+      (arn, i) => new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, `AlarmTopic${i}`, arn)),
+    );
     this.canary = new ProbeCanary(this, 'Canary', {
       vpc,
       url: `https://${props.apiDomainName}${options.path ?? '/widgets'}`,
       secret: this.consumer.secret,
       secretKeyArn: this.consumer.encryptionKeyArn,
-      perAz: options.perAz ?? true,
+      perAz,
+      canaryName: options.name ?? `${this.stackName}-canary`,
       schedule: Duration.minutes(options.scheduleMinutes ?? 5),
-      ...(dnsKind === 'none'
+      // One canary per AZ dials its own AZ's interface; the API's name would reach all of them.
+      ...(perAz ? { zonalEndpoint: this.consumer.endpoint } : {}),
+      ...(dnsKind === 'none' && !perAz
         ? // Without private DNS the API's name does not resolve here: dial the endpoint's regional name.
-          {
-            connectTo: `${Fn.select(1, Fn.split(':', Fn.select(0, this.consumer.endpoint.vpcEndpointDnsEntries)))}:443`,
-          }
+          { connectTo: `${this.consumer.regionalDnsName()}:443` }
         : {}),
+      ...(alarmActions.length === 0 ? {} : { alarmActions }),
       ...(options.expectStatus === undefined ? {} : { expectStatus: options.expectStatus }),
       ...(options.crl === undefined ? {} : { crl: options.crl }),
       ...(options.expiryWarningDays === undefined ? {} : { expiryWarningDays: options.expiryWarningDays }),
@@ -127,6 +148,11 @@ export class ConsumerStack extends Stack {
       ...(options.entry === undefined ? {} : { entry: options.entry }),
     });
     this.consumer.allowFrom(this.canary.securityGroup, 'HTTPS from the probe canary');
+    new CfnOutput(this, 'CanaryRoleArn', {
+      description:
+        "Give this to the producer if the canary checks a CRL in the producer's bucket (s3:GetObject in its bucket policy)",
+      value: this.canary.role.roleArn,
+    });
   }
 
   /** The AZs named in the VPC source: the default would look them up in the account (no lookups here). */

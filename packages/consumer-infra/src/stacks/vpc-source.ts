@@ -14,6 +14,13 @@ export type VpcSource =
       readonly cidr: string;
       /** e.g. `['eu-west-1a', 'eu-west-1b']`; one private subnet per AZ. */
       readonly availabilityZones: string[];
+      /**
+       * The same AZs by ID (`euw1-az1`…, same order). AZ names map to different physical AZs in
+       * different accounts; PrivateLink pairs AZs by ID. Given, the subnets are placed by ID (the
+       * names stay labels) and the app checks the consumer's IDs against the producer's.
+       * @default placed by name
+       */
+      readonly availabilityZoneIds?: string[];
     }
   | {
       readonly kind: 'import';
@@ -22,7 +29,12 @@ export type VpcSource =
       readonly availabilityZones: string[];
       /** Private subnets, one per AZ in the same order as `availabilityZones`. */
       readonly privateSubnetIds: string[];
+      /** The same AZs by ID, for the app's alignment check. @default not checked */
+      readonly availabilityZoneIds?: string[];
     };
+
+/** What an AZ ID looks like: `euw1-az1`, `use1-az6`, `apne1-az4`. */
+export const AVAILABILITY_ZONE_ID = /^[a-z]{2,5}\d+-az\d+$/;
 
 /** Creates (isolated subnets, flow logs on) or imports by attributes the VPC a stack runs in. */
 export function vpcFromSource(scope: Construct, id: string, source: VpcSource): ec2.IVpc {
@@ -39,8 +51,20 @@ export function vpcFromSource(scope: Construct, id: string, source: VpcSource): 
     availabilityZones: source.availabilityZones,
     natGateways: 0,
     subnetConfiguration: [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-    restrictDefaultSecurityGroup: false,
+    // The default security group admits everything within itself; nothing here uses it.
+    restrictDefaultSecurityGroup: true,
   });
+  const ids = source.availabilityZoneIds;
+  if (ids !== undefined) {
+    for (const subnet of vpc.isolatedSubnets) {
+      const cfn = subnet.node.defaultChild;
+      const id = ids[source.availabilityZones.indexOf(subnet.availabilityZone)];
+      if (cfn instanceof ec2.CfnSubnet && id !== undefined) {
+        cfn.availabilityZone = undefined;
+        cfn.availabilityZoneId = id;
+      }
+    }
+  }
   Validations.of(vpc).acknowledge({
     id: 'CloudFormation-Validate::W3010',
     reason: 'The AZs are named in the VPC source on purpose: synthesis makes no account lookups.',

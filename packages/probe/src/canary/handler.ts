@@ -18,8 +18,10 @@ export interface CanaryEvent {
   readonly expectStatus?: number;
   readonly ca?: string;
   readonly connectTo?: string;
+  readonly resolver?: string;
   readonly trustStoreArn?: string;
   readonly timeoutMs?: number;
+  readonly responseTimeoutMs?: number;
 }
 
 /** The JSON result of the run, plus why it could not run when an input was unreadable. */
@@ -57,12 +59,17 @@ export function canaryOptions(event: CanaryEvent, env: NodeJS.ProcessEnv): Probe
     .filter((c) => c !== '');
   const ca = event.ca ?? env[CANARY_ENV.ca];
   const connectTo = event.connectTo ?? env[CANARY_ENV.connectTo];
+  const resolver = event.resolver ?? env[CANARY_ENV.resolver];
   const trustStoreArn = event.trustStoreArn ?? env[CANARY_ENV.trustStoreArn];
   const expectStatus = positiveNumber(
     CANARY_ENV.expectStatus,
     event.expectStatus ?? env[CANARY_ENV.expectStatus],
   );
   const timeoutMs = positiveNumber(CANARY_ENV.timeoutMs, event.timeoutMs ?? env[CANARY_ENV.timeoutMs]);
+  const responseTimeoutMs = positiveNumber(
+    CANARY_ENV.responseTimeoutMs,
+    event.responseTimeoutMs ?? env[CANARY_ENV.responseTimeoutMs],
+  );
   const secretsEndpoint = env[CANARY_ENV.secretsEndpoint];
   return {
     url,
@@ -78,9 +85,11 @@ export function canaryOptions(event: CanaryEvent, env: NodeJS.ProcessEnv): Probe
     ...(crls.length === 0 ? {} : { crls }),
     ...(ca === undefined || ca === '' ? {} : ca.includes('-----BEGIN') ? { caPem: ca } : { caFiles: [ca] }),
     ...(connectTo === undefined || connectTo === '' ? {} : { connectTo }),
+    ...(resolver === undefined || resolver === '' ? {} : { resolver }),
     ...(trustStoreArn === undefined || trustStoreArn === '' ? {} : { trustStoreArn }),
     ...(expectStatus === undefined ? {} : { expectStatus }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(responseTimeoutMs === undefined ? {} : { responseTimeoutMs }),
     // Inside a VPC the endpoint interface addresses are private; a canary has no reason to accept public ones.
     allowPublic: false,
   };

@@ -2,6 +2,16 @@ import type { ProbeCode } from '../codes.ts';
 import type { ProbeContext } from '../context.ts';
 import type { CheckId } from '../result.ts';
 
+/** A dial target a check took out of the run because it failed there (one AZ's interface down). */
+export interface ExcludedTarget {
+  readonly address: string;
+  readonly port: number;
+  /** The check it failed at, and how. */
+  readonly check: CheckId;
+  readonly code?: ProbeCode;
+  readonly error?: string;
+}
+
 /** What a check returns; the engine adds the id, the duration and the default hint. */
 export interface CheckOutcome {
   readonly status: 'pass' | 'warn' | 'fail' | 'skip';
@@ -10,6 +20,11 @@ export interface CheckOutcome {
   /** Overrides the code's default hint. */
   readonly hint?: string;
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * A failure confined to some dial targets: they are taken out of `context.dialTargets` and the
+   * checks that need this one still run on the rest (the verdict still fails).
+   */
+  readonly excludedTargets?: readonly ExcludedTarget[];
 }
 
 export interface Check {

@@ -1,9 +1,8 @@
-import { classifyHttpResponse } from '@mtls-link/sdk/diagnostics';
 import { isProbeCode } from '../codes.ts';
-import { classifyExchange } from '../net/exchange-failure.ts';
 import type { CheckId } from '../result.ts';
 import { type Check, fail, pass } from './check.ts';
-import { exchangeAll, exchangeFacts } from './exchange-all.ts';
+import { outcomeFacts, requestAll } from './exchange-all.ts';
+import { clientExchanges } from './tls-client-cert.ts';
 
 export const httpCheck: Check = {
   id: 'http.response',
@@ -13,7 +12,9 @@ export const httpCheck: Check = {
     // With credentials, tls.client-cert already sent this request on a fresh connection per address;
     // judging that answer keeps a full run at three handshakes per address.
     const results =
-      context.clientExchanges ?? (await exchangeAll(context, { withRequest: true, alpn: ['http/1.1'] }));
+      context.inputs.identity === undefined
+        ? await requestAll(context, undefined)
+        : await clientExchanges(context);
     const first = results[0];
     if (first === undefined) throw new Error('http.response ran without a dial target');
     const response = first.response;
@@ -25,48 +26,47 @@ export const httpCheck: Check = {
       firstByte: first.timings.firstByteMs ?? null,
       total: Math.round((dnsMs + first.timings.totalMs) * 10) / 10,
     };
-    const perAddress = results.map(exchangeFacts);
+    const perAddress = results.map(outcomeFacts);
     if (response === undefined) {
-      const error = classifyExchange(first, {
-        servername: context.sni,
-        clientCertificate: context.inputs.identity !== undefined,
-        timeoutMs: context.timeoutMs,
-        method: context.request.method,
-        url: context.target.url,
-      });
+      const error = first.error;
       const code = error !== undefined && isProbeCode(error.code) ? error.code : 'REQUEST_FAILED';
       return fail(code, error?.message ?? 'no response', { phases, addresses: perAddress });
     }
-    const requestId = response.headers['x-amzn-requestid'] ?? response.headers['x-amz-apigw-id'];
-    const errorType = response.headers['x-amzn-errortype']?.split(':')[0];
+    const header = (name: string) => {
+      const value = response.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const requestId = header('x-amzn-requestid') ?? header('x-amz-apigw-id');
+    const errorType = header('x-amzn-errortype')?.split(':')[0];
+    const server = header('server');
     const details = {
       status: response.status,
       expectStatus: context.expectStatus,
       phases,
       ...(requestId === undefined ? {} : { requestId }),
       ...(errorType === undefined ? {} : { errorType }),
-      ...(response.headers.server === undefined ? {} : { server: response.headers.server }),
+      ...(server === undefined ? {} : { server }),
+      ...(first.connection?.alpnProtocol === undefined ? {} : { alpn: first.connection.alpnProtocol }),
       addresses: perAddress,
     };
-    const wrong = results.find((r) => r.response !== undefined && r.response.status !== context.expectStatus);
-    if (wrong?.response === undefined) {
+    const wrong = results.find((r) => r.response === undefined || r.response.status !== context.expectStatus);
+    if (wrong === undefined) {
       return pass(
         `${context.request.method} ${context.target.path} → ${response.status} in ${phases.total} ms${requestId === undefined ? '' : ` (request id ${requestId})`}`,
         details,
       );
     }
-    const error = classifyHttpResponse({
-      status: wrong.response.status,
-      method: context.request.method,
-      url: context.target.url,
-      headers: wrong.response.headers,
-      body: wrong.response.body,
-    });
-    const code = isProbeCode(error.code) ? error.code : 'HTTP_UNEXPECTED_STATUS';
+    const error = wrong.error;
+    const code = error !== undefined && isProbeCode(error.code) ? error.code : 'HTTP_UNEXPECTED_STATUS';
     const summary =
-      code === 'HTTP_UNEXPECTED_STATUS'
-        ? `${error.message} (expected ${context.expectStatus})`
-        : error.message;
-    return fail(code, summary, { ...details, body: wrong.response.body.slice(0, 512) });
+      wrong.response === undefined
+        ? (error?.message ?? 'no response')
+        : code === 'HTTP_UNEXPECTED_STATUS'
+          ? `${error?.message ?? `unexpected status ${wrong.response.status}`} (expected ${context.expectStatus})`
+          : (error?.message ?? `status ${wrong.response.status}`);
+    return fail(code, summary, {
+      ...details,
+      ...(wrong.response === undefined ? {} : { body: wrong.response.body.slice(0, 512) }),
+    });
   },
 };

@@ -1,13 +1,12 @@
+import type { ExchangeOutcome } from '@mtls-link/sdk/diagnostics';
 import { codeForAlbStatus, codeForRefusalAlert } from '../alb-verify-status.ts';
 import { hintFor, isProbeCode } from '../codes.ts';
 import type { ProbeContext } from '../context.ts';
-import { formatHostPort } from '../net/address.ts';
-import { classifyExchange } from '../net/exchange-failure.ts';
 import type { CheckId } from '../result.ts';
-import { type Check, fail, pass } from './check.ts';
-import { exchangeAll, exchangeFacts } from './exchange-all.ts';
+import { type Check, fail, pass, warn } from './check.ts';
+import { outcomeFacts, requestAll, where } from './exchange-all.ts';
 import { presentableIdentity } from './identity-inspection.ts';
-import { refusalOf, rejectionSummary } from './refusal.ts';
+import { acceptanceText, rejectionSummary, silenceSummary } from './refusal.ts';
 
 /**
  * Why the server said no, as far as this run can tell: the inspection's predicted ALB verdict (or
@@ -27,6 +26,16 @@ function rejectionHint(context: ProbeContext, alert: string | undefined): string
     : `the offline checks against ${context.inputs.trustStore.source} predict Success, so the ALB enforces another trust store or CRL (compare with --trust-store-arn); ${log}`;
 }
 
+/** The with-certificate exchanges of this run, made once and shared by the checks that need them. */
+export async function clientExchanges(context: ProbeContext): Promise<readonly ExchangeOutcome[]> {
+  if (context.clientExchanges === undefined) {
+    const identity = presentableIdentity(context);
+    if (identity === undefined) throw new Error('clientExchanges without a presentable identity');
+    context.clientExchanges = requestAll(context, identity);
+  }
+  return context.clientExchanges;
+}
+
 export const tlsClientCertCheck: Check = {
   id: 'tls.client-cert',
   // A key that does not match its certificate cannot be presented: client-cert.inspect says so.
@@ -39,55 +48,56 @@ export const tlsClientCertCheck: Check = {
       ? 'no client credentials given (--cert/--key, --pfx or --secret-id)'
       : undefined,
   async run(context) {
-    const identity = context.inputs.identity;
-    if (identity === undefined) throw new Error('tls.client-cert ran without an identity');
-    const results = await exchangeAll(context, { identity, withRequest: true, alpn: ['http/1.1'] });
-    context.clientExchanges = results;
+    const results = await clientExchanges(context);
     const inspection = context.results.get('client-cert.inspect');
     const predictedAlbStatus = inspection?.details.predictedAlbStatus;
-    const perAddress = results.map((r) => {
-      const refusal = refusalOf(r);
-      return { ...exchangeFacts(r), accepted: r.response !== undefined, ...(refusal ? { refusal } : {}) };
-    });
     const details: Record<string, unknown> = {
       ...(predictedAlbStatus === undefined ? {} : { predictedAlbStatus }),
-      addresses: perAddress,
+      addresses: results.map(outcomeFacts),
     };
-    const failed = results.find((r) => r.response === undefined);
-    if (failed === undefined) {
-      const first = results[0];
-      return pass(
-        `the server accepted the client certificate (${first?.handshake?.protocol ?? 'TLS'}) and answered ${first?.response?.status}`,
-        { ...details, protocol: first?.handshake?.protocol ?? null },
+    const refused = results.find((r) => r.verdict.kind === 'refused');
+    const failed = results.find((r) => r.verdict.kind === 'failed');
+    const unconfirmed = results.find((r) => r.verdict.kind === 'unconfirmed');
+    const bad = refused ?? failed;
+    if (bad !== undefined) {
+      const protocol = bad.connection?.tlsProtocol ?? null;
+      if (bad.verdict.kind === 'refused') {
+        const { signal, alert, reason } = bad.verdict;
+        return fail(
+          'MTLS_REJECTED',
+          rejectionSummary(bad, bad.verdict, where(bad)),
+          {
+            ...details,
+            protocol,
+            signal,
+            ...(alert === undefined ? {} : { alert }),
+            ...(reason === undefined ? {} : { reason }),
+          },
+          rejectionHint(context, alert),
+        );
+      }
+      const code = bad.error !== undefined && isProbeCode(bad.error.code) ? bad.error.code : 'REQUEST_FAILED';
+      return fail(code, bad.error?.message ?? `the request to ${where(bad)} failed`, {
+        ...details,
+        protocol,
+      });
+    }
+    if (unconfirmed !== undefined) {
+      return warn(
+        'MTLS_UNCONFIRMED',
+        silenceSummary(unconfirmed, where(unconfirmed), context.responseTimeoutMs),
+        { ...details, protocol: unconfirmed.connection?.tlsProtocol ?? null },
       );
     }
-    const error = classifyExchange(failed, {
-      servername: context.sni,
-      clientCertificate: true,
-      timeoutMs: context.timeoutMs,
-      method: context.request.method,
-      url: context.target.url,
-    });
-    const refusal = refusalOf(failed);
-    const facts = {
-      ...details,
-      protocol: failed.handshake?.protocol ?? null,
-      ...(refusal === undefined
-        ? {}
-        : { signal: refusal.signal, ...(refusal.alert === undefined ? {} : { alert: refusal.alert }) }),
-    };
-    const code =
-      error !== undefined && isProbeCode(error.code)
-        ? error.code
-        : refusal
-          ? 'MTLS_REJECTED'
-          : 'REQUEST_FAILED';
-    const hint = code === 'MTLS_REJECTED' ? rejectionHint(context, refusal?.alert) : undefined;
-    const where = formatHostPort(failed.address, failed.port);
-    const summary =
-      code === 'MTLS_REJECTED'
-        ? rejectionSummary(refusal, where)
-        : (error?.message ?? failed.failure?.message ?? `request to ${where} failed`);
-    return fail(code, summary, facts, hint);
+    const first = results[0];
+    const protocol = first?.connection?.tlsProtocol ?? null;
+    const answer =
+      first?.response === undefined
+        ? `(${acceptanceText(first ?? ({} as ExchangeOutcome))}), but no answer yet: see http.response`
+        : `and answered ${first.response.status}`;
+    return pass(
+      `the server accepted the client certificate (${protocol ?? 'TLS'}${first?.connection?.alpnProtocol === undefined ? '' : `, ${first.connection.alpnProtocol}`}) ${answer}`,
+      { ...details, protocol },
+    );
   },
 };

@@ -4,7 +4,7 @@ import { formatHostPort } from '../net/address.ts';
 import { classifyExchange } from '../net/exchange-failure.ts';
 import type { TlsExchangeResult } from '../net/tls-exchange.ts';
 import { type Check, fail, pass } from './check.ts';
-import { exchangeAll, exchangeFacts } from './exchange-all.ts';
+import { exchangeFacts, handshakeAll } from './exchange-all.ts';
 import { presentableIdentity } from './identity-inspection.ts';
 
 interface ServerVerdict {
@@ -63,9 +63,8 @@ export const tlsServerCheck: Check = {
     const identity = presentableIdentity(context);
     // Present the client certificate when there is one: under TLS 1.2 a verify-mode server aborts a
     // handshake without one, and this check is about the server's side only.
-    const results = await exchangeAll(context, {
+    const results = await handshakeAll(context, {
       ...(identity === undefined ? {} : { identity }),
-      withRequest: false,
       alpn: ['h2', 'http/1.1'],
     });
     const perAddress = results.map((r) => {
@@ -97,9 +96,23 @@ export const tlsServerCheck: Check = {
       notAfter: leaf?.notAfter ?? null,
       addresses: perAddress.map(({ verdict, ...rest }) => rest),
     };
-    const bad = perAddress.find((p) => p.verdict.code !== undefined);
-    if (bad?.verdict.code !== undefined) {
-      return fail(bad.verdict.code, bad.verdict.message ?? bad.verdict.code, details);
+    const firstBad = perAddress.find((p) => p.verdict.code !== undefined);
+    if (firstBad?.verdict.code !== undefined) {
+      const outcome = fail(firstBad.verdict.code, firstBad.verdict.message ?? firstBad.verdict.code, details);
+      const good = results.filter((_, i) => perAddress[i]?.verdict.code === undefined);
+      if (good.length === 0) return outcome;
+      // Each address is one AZ's interface: the later checks go on through those whose TLS is sound.
+      context.dialTargets = good.map((r) => ({ address: r.address, port: r.port }));
+      return {
+        ...outcome,
+        summary: `${outcome.summary}; the later checks run on the ${good.length === 1 ? 'address' : `${good.length} addresses`} whose TLS is sound`,
+        excludedTargets: results.flatMap((r, i) => {
+          const code = perAddress[i]?.verdict.code;
+          return code === undefined
+            ? []
+            : [{ address: r.address, port: r.port, check: 'tls.server' as const, code }];
+        }),
+      };
     }
     const refusedClient = results.some((r) => r.handshake?.completed === false);
     return pass(

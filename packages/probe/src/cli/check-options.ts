@@ -133,7 +133,14 @@ export const CHECK_OPTIONS = {
     type: 'number',
     group: network,
     default: PROBE_DEFAULTS.timeoutMs,
-    describe: 'deadline per step (DNS, TCP, TLS, first byte, body) in milliseconds',
+    describe: 'deadline per network step (DNS, TCP, TLS handshake) in milliseconds',
+  },
+  'response-timeout': {
+    type: 'number',
+    group: network,
+    default: PROBE_DEFAULTS.responseTimeoutMs,
+    describe:
+      'deadline for the answer (headers, then each body gap) in milliseconds; API Gateway integrations may take 29 s',
   },
   'expect-status': {
     type: 'number',
@@ -206,6 +213,7 @@ export interface CheckArgs {
   readonly 'vpc-endpoint-id'?: Str;
   readonly 'ec2-endpoint'?: Str;
   readonly timeout?: number | undefined;
+  readonly 'response-timeout'?: number | undefined;
   readonly 'expect-status'?: number | undefined;
   readonly method?: Str;
   readonly header?: readonly string[] | undefined;
@@ -274,6 +282,7 @@ export function probeOptionsFromArgs(args: CheckArgs): ProbeOptions {
     ...opt('headers', args.header),
     ...opt('body', args.data),
     ...opt('timeoutMs', args.timeout),
+    ...opt('responseTimeoutMs', args['response-timeout']),
     ...opt('warnDays', args['warn-days']),
   };
 }

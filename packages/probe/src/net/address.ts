@@ -55,3 +55,8 @@ export function parseHostPort(
   if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
   return { host, port };
 }
+
+/** One spelling per address (IPv6 compressed, lower case), so DNS and EC2 answers compare equal. */
+export function canonicalAddress(address: string): string {
+  return isIP(address) === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
+}

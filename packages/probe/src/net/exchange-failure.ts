@@ -21,13 +21,7 @@ export function classifyExchange(
   if (failure === undefined) return undefined;
   let errorLike: { code?: string; message: string };
   if (failure.signal === 'timeout') {
-    const code =
-      failure.stage === 'response'
-        ? failure.responseStarted
-          ? 'UND_ERR_BODY_TIMEOUT'
-          : 'UND_ERR_HEADERS_TIMEOUT'
-        : 'UND_ERR_CONNECT_TIMEOUT';
-    errorLike = { code, message: failure.message };
+    errorLike = { code: 'UND_ERR_CONNECT_TIMEOUT', message: failure.message };
   } else if (failure.signal === 'close') {
     errorLike = { code: 'UND_ERR_SOCKET', message: failure.message };
   } else {
@@ -44,7 +38,6 @@ export function classifyExchange(
     serverHelloSeen: result.handshake !== undefined,
     handshakeComplete: failure.afterHandshake,
     tlsProtocol: result.handshake?.protocol ?? undefined,
-    responseStarted: failure.responseStarted,
     clientCertificate: facts.clientCertificate,
     timeouts: { connect: facts.timeoutMs, headers: facts.timeoutMs, body: facts.timeoutMs },
   });

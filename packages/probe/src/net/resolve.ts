@@ -9,6 +9,8 @@ export interface ResolvedAddress {
   /** Seconds, when the answer came from a DNS query (the system's getaddrinfo does not tell). */
   readonly ttl?: number;
   readonly scope: AddressScope;
+  /** The endpoint interface this address belongs to (dns.resolve, when --vpc-endpoint-id is known). */
+  readonly endpointInterface?: string;
 }
 
 export interface Resolution {
@@ -23,6 +25,11 @@ export interface Resolution {
    * alone tells neither).
    */
   readonly dnsDetails?: boolean;
+  /**
+   * Side queries that failed while the address itself was answered (the CNAME chain, the other
+   * address family): the name resolved, but what they would have told is not known.
+   */
+  readonly failedQueries?: readonly FailedQuery[];
 }
 
 export interface ResolveOptions {
@@ -32,7 +39,8 @@ export interface ResolveOptions {
 }
 
 const notFoundCodes = new Set(['ENOTFOUND', 'ENODATA', 'NXDOMAIN', 'EAI_NONAME', 'EAI_NODATA']);
-const timeoutCodes = new Set(['ETIMEOUT', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN', 'ESERVFAIL']);
+// ECONNREFUSED: nothing listens on the resolver's port, which reads as a resolver that does not answer.
+const timeoutCodes = new Set(['ETIMEOUT', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN']);
 
 function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -45,6 +53,19 @@ function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error
 function dnsError(host: string, error: unknown, resolverName: string): ProbeError {
   const code = (error as { code?: string }).code ?? '';
   const details = { host, resolver: resolverName, errno: code };
+  // c-ares names the resolver's answer: SERVFAIL and REFUSED are answers, not silence.
+  if (code === 'ESERVFAIL') {
+    return new ProbeError('DNS_SERVFAIL', `${resolverName} answered SERVFAIL for ${host}`, {
+      cause: error,
+      details,
+    });
+  }
+  if (code === 'EREFUSED') {
+    return new ProbeError('DNS_REFUSED', `${resolverName} refused the query for ${host}`, {
+      cause: error,
+      details,
+    });
+  }
   if (timeoutCodes.has(code) || error instanceof ProbeError) {
     return new ProbeError(
       'DNS_TIMEOUT',
@@ -67,42 +88,86 @@ function dnsError(host: string, error: unknown, resolverName: string): ProbeErro
   });
 }
 
-async function queryOrEmpty<T>(query: Promise<T[]>): Promise<T[]> {
+/** A DNS question that got no usable answer. */
+export interface FailedQuery {
+  readonly name: string;
+  readonly type: 'A' | 'AAAA' | 'CNAME';
+  /** c-ares's code: ETIMEOUT, ESERVFAIL, EREFUSED, … */
+  readonly errno: string;
+}
+
+type Answer<T> = { readonly records: T[] } | { readonly failed: FailedQuery; readonly error: unknown };
+
+/** One query under its own deadline: "no such record" is an empty answer, anything else a failure. */
+async function ask<T>(
+  name: string,
+  type: FailedQuery['type'],
+  query: () => Promise<T[]>,
+  timeoutMs: number,
+): Promise<Answer<T>> {
   try {
-    return await query;
+    return { records: await withDeadline(query(), timeoutMs, noAnswer(timeoutMs)) };
   } catch (error) {
-    const code = (error as { code?: string }).code ?? '';
-    if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
-    throw error;
+    const errno = (error as { code?: string }).code ?? 'ETIMEOUT';
+    if (errno === 'ENODATA' || errno === 'ENOTFOUND') return { records: [] };
+    return { failed: { name, type, errno }, error };
   }
 }
 
 interface DnsRecords {
   readonly cnameChain: string[];
   readonly records: { address: string; family: 4 | 6; ttl: number }[];
+  /** Queries that failed (timed out, SERVFAIL, REFUSED). */
+  readonly failed: FailedQuery[];
+  /** The A query's error when no address came back at all (else the AAAA query's). */
+  readonly addressError?: unknown;
 }
 
-/** CNAMEs and A/AAAA records with their TTLs, asked of DNS directly. */
-async function queryRecords(resolver: Resolver, host: string): Promise<DnsRecords> {
-  const cnameChain: string[] = [];
-  let current = host;
-  // A chain longer than 8 is a loop or a misconfiguration; the address queries still follow it.
-  for (let i = 0; i < 8; i++) {
-    const [next] = await queryOrEmpty(resolver.resolveCname(current));
-    if (next === undefined) break;
-    cnameChain.push(next);
-    current = next;
-  }
-  const [v4, v6] = await Promise.all([
-    queryOrEmpty(resolver.resolve4(host, { ttl: true })),
-    queryOrEmpty(resolver.resolve6(host, { ttl: true })),
+/**
+ * CNAMEs and A/AAAA records with their TTLs, asked of DNS directly, all at once. The CNAME chain
+ * and the second address family are side queries: a resolver may refuse or drop them (dnsmasq
+ * without a local zone does) while it answers the address itself, and then the name still resolved.
+ */
+async function queryRecords(resolver: Resolver, host: string, timeoutMs: number): Promise<DnsRecords> {
+  const chain = (async () => {
+    const cnameChain: string[] = [];
+    let current = host;
+    // A chain longer than 8 is a loop or a misconfiguration; the address queries still follow it.
+    for (let i = 0; i < 8; i++) {
+      const answer = await ask(current, 'CNAME', () => resolver.resolveCname(current), timeoutMs);
+      if ('failed' in answer) return { cnameChain, failed: answer.failed };
+      const [next] = answer.records;
+      if (next === undefined) break;
+      cnameChain.push(next);
+      current = next;
+    }
+    return { cnameChain };
+  })();
+  const [v4, v6, cname] = await Promise.all([
+    ask(host, 'A', () => resolver.resolve4(host, { ttl: true }), timeoutMs),
+    ask(host, 'AAAA', () => resolver.resolve6(host, { ttl: true }), timeoutMs),
+    chain,
   ]);
+  const records = [
+    ...('records' in v4 ? v4.records : []).map((a) => ({
+      address: a.address,
+      family: 4 as const,
+      ttl: a.ttl,
+    })),
+    ...('records' in v6 ? v6.records : []).map((a) => ({
+      address: a.address,
+      family: 6 as const,
+      ttl: a.ttl,
+    })),
+  ];
+  const failed = [v4, v6].flatMap((a) => ('failed' in a ? [a.failed] : []));
+  if (cname.failed !== undefined) failed.push(cname.failed);
+  const addressError = 'error' in v4 ? v4.error : 'error' in v6 ? v6.error : undefined;
   return {
-    cnameChain,
-    records: [
-      ...v4.map((a) => ({ address: a.address, family: 4 as const, ttl: a.ttl })),
-      ...v6.map((a) => ({ address: a.address, family: 6 as const, ttl: a.ttl })),
-    ],
+    cnameChain: cname.cnameChain,
+    records,
+    failed,
+    ...(records.length === 0 && addressError !== undefined ? { addressError } : {}),
   };
 }
 
@@ -115,16 +180,19 @@ async function viaResolver(host: string, server: { host: string; port: number },
   const name = isIP(server.host) === 6 ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
   resolver.setServers([name]);
   try {
-    const { cnameChain, records } = await withDeadline(
-      queryRecords(resolver, host),
-      timeoutMs,
-      noAnswer(timeoutMs),
-    );
+    const { cnameChain, records, failed, addressError } = await queryRecords(resolver, host, timeoutMs);
+    if (addressError !== undefined) throw addressError;
     if (records.length === 0) {
       throw Object.assign(new Error(`no A or AAAA records for ${host}`), { code: 'ENOTFOUND' });
     }
     const addresses = records.map((r) => ({ ...r, scope: addressScope(r.address) }));
-    return { host, resolver: name, cnameChain, addresses };
+    return {
+      host,
+      resolver: name,
+      cnameChain,
+      addresses,
+      ...(failed.length === 0 ? {} : { failedQueries: failed }),
+    };
   } catch (error) {
     throw dnsError(host, error, name);
   } finally {
@@ -140,7 +208,7 @@ async function viaResolver(host: string, server: { host: string; port: number },
 async function systemDnsRecords(host: string, timeoutMs: number): Promise<DnsRecords | undefined> {
   const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
   try {
-    const found = await withDeadline(queryRecords(resolver, host), timeoutMs, noAnswer(timeoutMs));
+    const found = await queryRecords(resolver, host, timeoutMs);
     return found.records.length > 0 ? found : undefined;
   } catch {
     return undefined;
@@ -205,6 +273,7 @@ export async function resolveHost(host: string, options: ResolveOptions): Promis
       resolver: 'system',
       cnameChain: dns?.cnameChain ?? [],
       addresses,
+      ...(dns === undefined || dns.failed.length === 0 ? {} : { failedQueries: dns.failed }),
       ...(isLocalhostName(host) ? {} : { dnsDetails: dns !== undefined }),
     };
   } catch (error) {

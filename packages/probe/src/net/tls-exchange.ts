@@ -8,23 +8,12 @@ import {
   connect as tlsConnect,
 } from 'node:tls';
 import { alertOfError } from '@mtls-link/sdk/diagnostics';
-import { type HttpResponse, HttpResponseReader } from './http-response.ts';
 
 /** The PEM a TLS connection presents; never reported. */
 export interface ExchangeIdentity {
   readonly certPem: string;
   readonly chainPem: string;
   readonly keyPem: string;
-}
-
-export interface ExchangeRequest {
-  readonly method: string;
-  readonly path: string;
-  /** Host header value: the URL's host (and port when not 443), whatever address is dialled. */
-  readonly hostHeader: string;
-  readonly headers: readonly (readonly [string, string])[];
-  /** Request body (UTF-8), sent with its Content-Length. */
-  readonly body?: string;
 }
 
 export interface TlsExchangeOptions {
@@ -39,8 +28,7 @@ export interface TlsExchangeOptions {
   readonly ca: readonly string[] | undefined;
   readonly identity?: ExchangeIdentity;
   readonly alpn: readonly string[];
-  readonly request?: ExchangeRequest;
-  /** Deadline for each step: TCP connect, TLS handshake, first response byte, rest of the body. */
+  /** Deadline for each step: TCP connect, TLS handshake. */
   readonly timeoutMs: number;
 }
 
@@ -66,7 +54,7 @@ export interface HandshakeFacts {
   readonly hostnameError: string | undefined;
 }
 
-export type ExchangeStage = 'tcp' | 'tls' | 'response';
+export type ExchangeStage = 'tcp' | 'tls';
 export type FailureSignal = 'alert' | 'reset' | 'close' | 'timeout' | 'error';
 
 export interface ExchangeFailure {
@@ -79,8 +67,6 @@ export interface ExchangeFailure {
   readonly message: string;
   /** The TLS handshake had completed when it failed (the TLS 1.3 client-certificate case). */
   readonly afterHandshake: boolean;
-  /** Some response bytes had arrived. */
-  readonly responseStarted: boolean;
 }
 
 export interface TlsExchangeResult {
@@ -89,20 +75,13 @@ export interface TlsExchangeResult {
   readonly timings: {
     readonly connectMs?: number;
     readonly tlsMs?: number;
-    readonly firstByteMs?: number;
     readonly totalMs: number;
   };
   readonly handshake?: HandshakeFacts;
-  readonly response?: HttpResponse;
   readonly failure?: ExchangeFailure;
 }
 
-function failureOf(
-  error: NodeJS.ErrnoException,
-  stage: ExchangeStage,
-  afterHandshake: boolean,
-  started: boolean,
-) {
+function failureOf(error: NodeJS.ErrnoException, stage: ExchangeStage, afterHandshake: boolean) {
   const errno = error.code;
   const alert = alertOfError(errno, error.message);
   const signal: FailureSignal =
@@ -114,7 +93,6 @@ function failureOf(
     ...(alert === undefined ? {} : { alert }),
     message: error.message.split('\n')[0] ?? error.message,
     afterHandshake,
-    responseStarted: started,
   } satisfies ExchangeFailure;
 }
 
@@ -181,38 +159,22 @@ function handshakeFacts(
   };
 }
 
-function requestText(request: ExchangeRequest): string {
-  const lines = [`${request.method} ${request.path} HTTP/1.1`, `Host: ${request.hostHeader}`];
-  const names = new Set(request.headers.map(([name]) => name.toLowerCase()));
-  if (!names.has('user-agent')) lines.push('User-Agent: mtls-probe/0.1');
-  if (!names.has('accept')) lines.push('Accept: */*');
-  const body = request.body ?? '';
-  if ((body !== '' || !['GET', 'HEAD'].includes(request.method)) && !names.has('content-length')) {
-    lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-  }
-  for (const [name, value] of request.headers) lines.push(`${name}: ${value}`);
-  lines.push('Connection: close');
-  return `${lines.join('\r\n')}\r\n\r\n${body}`;
-}
-
 const stepNames: Record<ExchangeStage, string> = {
   tcp: 'TCP connect',
   tls: 'TLS handshake',
-  response: 'response',
 };
 
 /**
- * One fresh connection: TCP, TLS, and optionally one HTTP/1.1 request, each step under its own
- * deadline. Never throws: it reports how far it got and how it ended, including how a server said no
- * (alert, reset, or close before any response byte), so that checks can tell the hops apart.
- * The socket is destroyed at the deadline, so a server that delays its close cannot hold the probe.
+ * One fresh connection: TCP, then TLS, each step under its own deadline, then a polite close. Never
+ * throws: it reports how far it got, the server's chain as sent, and how the handshake ended. The
+ * request itself goes through the SDK's transport (see checks/exchange-all.ts); this is for the
+ * server's side of TLS, which the probe judges itself so that it can report every problem.
  */
 export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeResult> {
   return new Promise((resolve) => {
     const start = performance.now();
     const since = (t: number) => Math.round((performance.now() - t) * 10) / 10;
-    const timings: { connectMs?: number; tlsMs?: number; firstByteMs?: number } = {};
-    const reader = new HttpResponseReader();
+    const timings: { connectMs?: number; tlsMs?: number } = {};
     let stage: ExchangeStage = 'tcp';
     let stageStart = start;
     let timer: NodeJS.Timeout | undefined;
@@ -220,10 +182,9 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
     let handshake: HandshakeFacts | undefined;
     let secure: TLSSocket | undefined;
     let handshakeDone = false;
-    let responseStarted = false;
     let closing = false;
 
-    const finish = (end: { response?: HttpResponse; failure?: ExchangeFailure }) => {
+    const finish = (end: { failure?: ExchangeFailure }) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -250,14 +211,13 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
           signal: 'timeout',
           message: `${stepNames[stage]} did not complete within ${options.timeoutMs} ms`,
           afterHandshake: handshakeDone,
-          responseStarted,
         });
       }, options.timeoutMs);
     };
 
     const tcp = tcpConnect({ host: options.address, port: options.port });
     arm('tcp');
-    tcp.on('error', (error) => fail(failureOf(error, stage, handshakeDone, responseStarted)));
+    tcp.on('error', (error) => fail(failureOf(error, stage, handshakeDone)));
     tcp.once('connect', () => {
       timings.connectMs = since(stageStart);
       arm('tls');
@@ -275,6 +235,7 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
           rejectUnauthorized: false,
           ALPNProtocols: [...options.alpn],
           minVersion: 'TLSv1.2',
+          requestOCSP: true,
         });
       } catch (error) {
         // OpenSSL refuses to load some material (a key too weak for its security level, say).
@@ -284,7 +245,6 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
           errno: (error as NodeJS.ErrnoException).code ?? 'ERR_TLS_SETUP',
           message: `TLS setup failed: ${(error as Error).message}`,
           afterHandshake: false,
-          responseStarted: false,
         });
         return;
       }
@@ -292,9 +252,9 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
       // Under TLS 1.2 the server judges our certificate inside the handshake; when it refuses by
       // reset or close (s2n may send no alert), Node has dropped the peer certificate by the time
       // 'error' or 'close' arrives, and the refusal would look like a failure before ServerHello.
-      // 'keylog' fires as key material is derived, after the server's certificate has arrived (for
-      // TLS 1.3, on the later secrets): read the facts there. The key log line itself is ignored.
-      socket.on('keylog', () => {
+      // OpenSSL's status callback (Node's 'OCSPResponse', asked for by requestOCSP) runs once the
+      // server's certificate flight is in: read the facts there.
+      socket.once('OCSPResponse', () => {
         if (!handshakeDone && handshake === undefined)
           handshake = handshakeFacts(socket, false, options.verifyName);
       });
@@ -302,60 +262,25 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
         timings.tlsMs = since(stageStart);
         handshakeDone = true;
         handshake = handshakeFacts(socket, true, options.verifyName);
-        if (options.request === undefined) {
-          // Close politely and give the server a moment: under TLS 1.3 it judges the client
-          // certificate after our side is done, and an abrupt reset would be logged as a failed
-          // connection on the producer's side.
-          closing = true;
-          socket.end();
-          clearTimeout(timer);
-          timer = setTimeout(() => finish({}), Math.min(options.timeoutMs, 250));
-          return;
-        }
-        arm('response');
-        socket.write(requestText(options.request));
-      });
-      socket.on('data', (chunk: Buffer) => {
-        if (!responseStarted) {
-          responseStarted = true;
-          timings.firstByteMs = since(stageStart);
-          arm('response');
-        }
-        try {
-          const response = reader.push(chunk);
-          if (response) finish({ response });
-        } catch (error) {
-          fail({
-            stage: 'response',
-            signal: 'error',
-            message: (error as Error).message,
-            afterHandshake: true,
-            responseStarted,
-          });
-        }
-      });
-      // Under TLS 1.3 Node reports the end of the stream before the error that carries the server's
-      // alert, so a missing response is only judged at 'close', by when any 'error' has been seen.
-      let serverClosed = false;
-      socket.on('end', () => {
-        const response = reader.end();
-        if (response) finish({ response });
-        else serverClosed = true;
+        // Close politely and give the server a moment: under TLS 1.3 it judges the client
+        // certificate after our side is done, and an abrupt reset would be logged as a failed
+        // connection on the producer's side.
+        closing = true;
+        socket.end();
+        clearTimeout(timer);
+        timer = setTimeout(() => finish({}), Math.min(options.timeoutMs, 250));
       });
       socket.on('close', () =>
         fail({
           stage,
           signal: 'close',
-          message: serverClosed
-            ? `the server closed the connection during the ${stepNames[stage]}`
-            : `the connection closed during the ${stepNames[stage]}`,
+          message: `the connection closed during the ${stepNames[stage]}`,
           afterHandshake: handshakeDone,
-          responseStarted,
         }),
       );
       socket.on('error', (error) => {
         if (handshake === undefined) handshake = handshakeFacts(socket, false, options.verifyName);
-        fail(failureOf(error, stage, handshakeDone, responseStarted));
+        fail(failureOf(error, stage, handshakeDone));
       });
     });
   });

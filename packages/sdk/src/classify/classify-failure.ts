@@ -5,6 +5,7 @@ import {
   type MtlsLinkError,
   TimeoutError,
 } from '../errors/index.ts';
+import type { AcceptanceEvidence } from '../transport/connection-facts.ts';
 import type { FailureContext, RefusalSignal } from './failure-context.ts';
 import {
   alertOfError,
@@ -44,6 +45,18 @@ function protocolFromCode(code: string | undefined): string | undefined {
 
 const displayProtocol = (protocol: string | undefined): string =>
   protocol === undefined ? 'TLS' : protocol.replace('TLSv', 'TLS ');
+
+const evidenceTexts: Record<AcceptanceEvidence, string> = {
+  response: 'it had sent response bytes',
+  'h2-settings': 'it sent its HTTP/2 SETTINGS',
+  'session-ticket': 'it sent a TLS 1.3 session ticket',
+  'tls12-handshake': 'it completed the TLS 1.2 handshake, inside which it judges the certificate',
+};
+
+/** How a connection showed it was accepted, for messages. */
+export function evidenceText(evidence: AcceptanceEvidence): string {
+  return evidenceTexts[evidence];
+}
 
 /**
  * Names the hop that failed and returns the matching error (`cause` kept). Used by the client for
@@ -97,21 +110,19 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
   if (code === 'ECONNREFUSED') {
     return new ConnectionError('TCP_REFUSED', `${where}${hostPort} refused the TCP connection`, opts());
   }
-  if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+    return new ConnectionError(
+      'TCP_NO_ROUTE',
+      `${where}no route from this host to ${hostPort} (${code})`,
+      opts(),
+    );
+  }
+  if (code === 'ETIMEDOUT') {
     return new ConnectionError('TCP_TIMEOUT', `${where}no TCP answer from ${hostPort} (${code})`, opts());
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     const ms = context.timeouts?.connect;
     const after = ms === undefined ? '' : ` after ${ms} ms`;
-    // The client sent its certificate and the server never finished the handshake: a TLS 1.2 server
-    // that judged the certificate and is holding the connection before it says no.
-    if (
-      context.serverHelloSeen === true &&
-      context.handshakeComplete === false &&
-      context.clientCertificate === true
-    ) {
-      return rejected('silence', context.tlsProtocol, undefined, 'connect');
-    }
     if (context.tcpConnected === false) {
       return new ConnectionError(
         'TCP_TIMEOUT',
@@ -119,10 +130,18 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
         opts({ timeout: 'connect', timeoutMs: ms }),
       );
     }
+    // The client sent its certificate and the server went quiet inside the handshake: a server
+    // holding back its refusal (s2n waits 10-30 s after an error) looks exactly like a slow one.
+    const suspectedRefusal =
+      context.serverHelloSeen === true &&
+      context.handshakeComplete === false &&
+      context.clientCertificate === true;
     return new TimeoutError(
       'TIMEOUT_CONNECT',
-      `${where}the connection to ${at} did not complete${after} (connect timeout${context.tcpConnected === true ? ', during the TLS handshake' : ''})`,
-      opts({ timeout: 'connect', timeoutMs: ms }),
+      suspectedRefusal
+        ? `${where}${at} went silent after the client sent its certificate and did not finish the handshake${after} (connect timeout): a refusal held back or a slow server, no evidence either way`
+        : `${where}the connection to ${at} did not complete${after} (connect timeout${context.tcpConnected === true ? ', during the TLS handshake' : ''})`,
+      opts({ timeout: 'connect', timeoutMs: ms, ...(suspectedRefusal ? { suspectedRefusal } : {}) }),
     );
   }
 
@@ -178,12 +197,27 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
 
   // Timeouts and aborts.
   if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-    if (refusedWithoutAnswer()) return rejected('silence', context.tlsProtocol, undefined, 'headers');
     const ms = context.timeouts?.headers;
+    const within = ms === undefined ? '' : ` within ${ms} ms`;
+    // Silence proves nothing: a refusal held back (s2n's blinding) and a slow API look the same.
+    // Only TLS 1.3 leaves the verdict open after the handshake, and only evidence closes it.
+    const suspectedRefusal = silentWithoutEvidence();
+    const accepted = context.acceptedBy;
+    const why = suspectedRefusal
+      ? `: the server neither refused the client certificate nor showed it accepted it (no response byte, no HTTP/2 SETTINGS, no TLS 1.3 session ticket), so this may be a refusal held back or a slow API; raise timeouts.headers to tell`
+      : accepted === undefined
+        ? ''
+        : ` although it accepted the connection (${evidenceText(accepted)}): the API is slow`;
     return new TimeoutError(
       'TIMEOUT_HEADERS',
-      `${where}no response headers from ${hostPort}${ms === undefined ? '' : ` within ${ms} ms`} (headers timeout)`,
-      opts({ timeout: 'headers', timeoutMs: ms }),
+      `${where}no response headers from ${hostPort}${within} (headers timeout)${why}`,
+      opts({
+        timeout: 'headers',
+        timeoutMs: ms,
+        suspectedRefusal,
+        ...(accepted === undefined ? {} : { acceptedBy: accepted }),
+        ...(context.tlsProtocol === undefined ? {} : { protocol: context.tlsProtocol }),
+      }),
     );
   }
   if (code === 'UND_ERR_BODY_TIMEOUT') {
@@ -221,11 +255,15 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
   const closed = code === 'UND_ERR_SOCKET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || endedInHandshake;
   if (reset || closed) {
     const signal: RefusalSignal = reset ? 'reset' : 'close';
-    const duringHandshake =
-      context.handshakeComplete === false &&
-      context.serverHelloSeen === true &&
-      context.clientCertificate !== false;
+    const duringHandshake = context.handshakeComplete === false && context.serverHelloSeen === true;
     if (duringHandshake || closedWithoutAnswer()) return rejected(signal, context.tlsProtocol, undefined);
+    if (context.handshakeComplete === true && context.acceptedBy !== undefined) {
+      return new ConnectionError(
+        'REQUEST_FAILED',
+        `${where}${at} ${reset ? 'reset' : 'closed'} the connection after it had accepted it (${evidenceText(context.acceptedBy)}): a dropped connection, not a refusal`,
+        opts({ signal, acceptedBy: context.acceptedBy }),
+      );
+    }
     if (context.handshakeComplete === false) {
       return new ConnectionError(
         'TLS_PROTOCOL',
@@ -251,47 +289,42 @@ export function classifyFailure(error: unknown, context: FailureContext): MtlsLi
     return (
       context.handshakeComplete === true &&
       context.responseStarted === false &&
-      context.clientCertificate !== false
+      context.acceptedBy === undefined
     );
   }
 
   /**
-   * Silence on a fresh connection only means refusal under TLS 1.3, where the server judges the
-   * certificate after the client's handshake is done (s2n may hold such a connection 10-30 s).
+   * Under TLS 1.3 the server judges the certificate after the client's handshake is done, so a
+   * fresh connection that stays silent may be a refusal held back (s2n may wait 10-30 s).
    */
-  function refusedWithoutAnswer(): boolean {
+  function silentWithoutEvidence(): boolean {
     return closedWithoutAnswer() && context.tlsProtocol === 'TLSv1.3';
   }
 
-  function rejected(
-    signal: RefusalSignal,
-    protocol: string | undefined,
-    alertName: string | undefined,
-    timeout?: 'connect' | 'headers',
-  ) {
-    const timeoutMs = timeout === undefined ? undefined : context.timeouts?.[timeout];
+  function rejected(signal: RefusalSignal, protocol: string | undefined, alertName: string | undefined) {
     const how =
       signal === 'alert'
         ? `with the alert ${alertName}`
-        : signal === 'silence'
-          ? `by silence: nothing from the server within the ${timeout} timeout (${timeoutMs ?? '?'} ms) after the client sent its certificate (raise timeouts.${timeout} if the server is only slow)`
-          : signal === 'reset'
-            ? 'by resetting the connection before any response byte'
-            : 'by closing the connection before any response byte';
+        : signal === 'reset'
+          ? 'by resetting the connection before any response byte'
+          : 'by closing the connection before any response byte';
     const when =
       protocol === 'TLSv1.3'
         ? 'right after the TLS 1.3 handshake'
         : context.handshakeComplete === true
           ? `after the ${displayProtocol(protocol)} handshake`
           : `during the ${displayProtocol(protocol)} handshake`;
+    const what =
+      context.clientCertificate === false
+        ? 'the connection, which presented no client certificate,'
+        : 'the client certificate';
     return new ClientCertificateRejectedError(
       'MTLS_REJECTED',
-      `${where}${at} refused the client certificate ${when}, ${how}`,
+      `${where}${at} refused ${what} ${when}, ${how}`,
       opts({
         signal,
         ...(protocol === undefined ? {} : { protocol }),
         ...(alertName === undefined ? {} : { alert: alertName }),
-        ...(timeout === undefined ? {} : { timeout, timeoutMs }),
       }),
     );
   }

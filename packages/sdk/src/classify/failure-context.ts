@@ -1,3 +1,5 @@
+import type { AcceptanceEvidence } from '../transport/connection-facts.ts';
+
 /**
  * What the caller knows about a connection when a request on it failed. The client fills it from
  * what its connector observed; the probe fills it from its own sockets. Every field is optional
@@ -25,6 +27,10 @@ export interface FailureContext {
   readonly responseStarted?: boolean | undefined;
   /** An alert the connection received before it failed (e.g. `certificate_revoked`). */
   readonly receivedAlert?: string | undefined;
+  /** What proved the server accepted this connection (a response byte, h2 SETTINGS, a TLS 1.3 ticket). */
+  readonly acceptedBy?: AcceptanceEvidence | undefined;
+  /** ALPN the server chose. */
+  readonly alpnProtocol?: string | undefined;
   /** A client certificate was offered on this connection. */
   readonly clientCertificate?: boolean | undefined;
   /** The configured deadlines in milliseconds, named in timeout messages. */
@@ -42,5 +48,10 @@ export interface FailureContext {
   readonly totalTimedOut?: boolean | undefined;
 }
 
-/** How a server said no to the client certificate. */
-export type RefusalSignal = 'alert' | 'reset' | 'close' | 'silence';
+/**
+ * How a server said no to the client certificate: a TLS alert, a reset or a close before any
+ * response byte, or an HTTP-level refusal (nginx's 400 pages, 495/496). `silence` is kept for
+ * readers of older results: silence is no longer taken as a refusal (see `TIMEOUT_HEADERS`'s
+ * `details.suspectedRefusal`).
+ */
+export type RefusalSignal = 'alert' | 'reset' | 'close' | 'silence' | 'http';

@@ -3,7 +3,13 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { classifyFailure } from '../classify/index.ts';
 import { ConfigError, isMtlsLinkError, type MtlsLinkError } from '../errors/index.ts';
 import { TypedEmitter } from '../identity/lifecycle/events.ts';
-import { connectionFactsOf, IdentityTransport, isIdentityProvider } from '../transport/index.ts';
+import {
+  type ConnectionFacts,
+  connectionFactsOf,
+  type IdentityPool,
+  IdentityTransport,
+  isIdentityProvider,
+} from '../transport/index.ts';
 import type { ClientEvents, RetryEvent } from './client-events.ts';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './client-options.ts';
 import { hooksMiddleware, type Middleware, observe } from './middleware.ts';
@@ -166,7 +172,7 @@ class MtlsClient {
       options: this.#options,
       transport: this.#transport,
       middleware: this.#middleware,
-      classify: (cause, method, url, timeouts) => this.#classify(cause, method, url, timeouts),
+      classify: (cause, method, url, timeouts, pool) => this.#classify(cause, method, url, timeouts, pool),
       emitRetry: (event) => this.#emitRetry(event),
       countRetry: (afterIdentityRefresh) => {
         if (afterIdentityRefresh) this.#identityRetries += 1;
@@ -342,10 +348,11 @@ class MtlsClient {
     method: string,
     url: string,
     timeouts: RequestTimeouts | undefined,
+    pool?: IdentityPool,
   ): MtlsLinkError {
     if (isMtlsLinkError(cause)) return cause;
     const options = this.#options;
-    const facts = connectionFactsOf(cause);
+    const facts = connectionFactsOf(cause) ?? (pool === undefined ? undefined : unconfirmedConnection(pool));
     return classifyFailure(cause, {
       host: options.host,
       port: options.port,
@@ -361,6 +368,17 @@ class MtlsClient {
       ...facts,
     });
   }
+}
+
+/**
+ * HTTP/2 stream deadlines fail the request, not the socket, so their error carries no connection
+ * facts. The request ran on one of the pool's open connections: when one of them has shown no
+ * evidence of acceptance, its facts stand for the request (so a headers timeout says it may be a
+ * refusal held back); otherwise the facts of an accepted one.
+ */
+function unconfirmedConnection(pool: IdentityPool): ConnectionFacts | undefined {
+  const open = pool.openConnections().filter((c) => c.alpnProtocol === 'h2');
+  return open.find((c) => c.acceptedBy === undefined) ?? open[0];
 }
 
 const retryChannel = channel(RETRY_CHANNEL);

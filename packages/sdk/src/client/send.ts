@@ -39,7 +39,13 @@ export interface SendContext {
   readonly transport: IdentityTransport;
   readonly middleware: readonly Middleware[];
   /** The classifier's reading of a failure (network, TLS, refusal...). */
-  classify(cause: unknown, method: string, url: string, timeouts: RequestTimeouts | undefined): MtlsLinkError;
+  classify(
+    cause: unknown,
+    method: string,
+    url: string,
+    timeouts: RequestTimeouts | undefined,
+    pool?: IdentityPool,
+  ): MtlsLinkError;
   emitRetry(event: RetryEvent): void;
   countRetry(afterIdentityRefresh: boolean): void;
 }
@@ -321,14 +327,18 @@ async function attemptOn(
       return { kind: 'failure', error: responseTooLarge(method, url, limit, cause) };
     if ((cause as MtlsLinkError)?.code === 'RESPONSE_VALIDATION_FAILED')
       return { kind: 'failure', error: cause as MtlsLinkError };
-    return { kind: 'failure', error: context.classify(cause, method, url, request.timeouts) };
+    return { kind: 'failure', error: context.classify(cause, method, url, request.timeouts, pool) };
   }
 }
 
 // The error body's text travels with the response (middleware replacing it loses it, as it should).
 const rawText = Symbol('raw error body text');
 
-function httpFailure(response: MiddlewareResponse, method: string, url: string): HttpError {
+/**
+ * The classifier's reading of an error answer: an HttpError carrying the headers and parsed body,
+ * or (a terminator's certificate-refusal page) the refusal itself, which the loop above handles.
+ */
+function httpFailure(response: MiddlewareResponse, method: string, url: string): MtlsLinkError {
   const given = (response as { [rawText]?: string })[rawText];
   const text =
     given ?? (typeof response.data === 'string' ? response.data : (JSON.stringify(response.data) ?? ''));
@@ -339,6 +349,7 @@ function httpFailure(response: MiddlewareResponse, method: string, url: string):
     headers: response.headers,
     body: text,
   });
+  if (!(classified instanceof HttpError)) return classified;
   return new HttpError(
     classified.code,
     classified.message,

@@ -117,6 +117,10 @@ const table = {
     hop: 'tcp',
     hint: "no answer on TCP: check the VPC endpoint's security group admits 443 from this host and the endpoint is available",
   },
+  TCP_NO_ROUTE: {
+    hop: 'tcp',
+    hint: "this host has no route to that address (e.g. an IPv6 address while IPv6 is not enabled in this host's subnet, or a missing route table entry): check the subnet's IPv6 CIDR and route table, or use the endpoint's IPv4 addresses",
+  },
   TLS_SERVER_UNTRUSTED: {
     hop: 'tls-server',
     hint: "the server certificate does not chain to a trusted CA: pass the producer's CA (ca option / --ca)",
@@ -158,7 +162,15 @@ const table = {
   },
   HTTP_UNAUTHORIZED: {
     hop: 'http',
-    hint: "the API's authorizer refused the call: check the credentials it expects",
+    hint: "the API's authorizer refused the call (401, or 403 with an explicit deny): check the credentials it expects",
+  },
+  HTTP_FORBIDDEN: {
+    hop: 'http',
+    hint: "403 ForbiddenException 'Forbidden': a WAF rule, or a Host / x-apigw-api-id the execute-api endpoint does not route to an API (use the custom domain name, or the API's execute-api host)",
+  },
+  HTTP_ENDPOINT_POLICY_DENIED: {
+    hop: 'http',
+    hint: "the execute-api VPC endpoint's policy denied the call (IncompleteSignatureException / InvalidSignatureException): the producer must allow this API in the endpoint policy",
   },
   HTTP_GATEWAY_ERROR: {
     hop: 'http',

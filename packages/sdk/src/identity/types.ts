@@ -80,7 +80,9 @@ export type FindingCode =
   | 'CLIENT_CERT_UNTRUSTED'
   | 'CLIENT_CERT_REVOKED'
   | 'CRL_INVALID'
-  | 'CRL_STALE';
+  | 'CRL_STALE'
+  | 'CRL_UNVERIFIED'
+  | 'CRL_INCOMPLETE';
 
 export interface IdentityFinding {
   readonly code: FindingCode;
@@ -111,6 +113,12 @@ export interface InspectIdentityOptions {
   readonly crlPems?: readonly string[];
   /** Warn when fewer days than this are left. @default 14 */
   readonly warnDays?: number;
+  /**
+   * `trustStorePem` is not the ALB's trust store but CAs standing in for it (e.g. the identity's
+   * own chain): a CRL none of them issued is unverified (`CRL_UNVERIFIED`, a warning), not invalid.
+   * @default false
+   */
+  readonly trustStoreStandIn?: boolean;
 }
 
 export interface IdentityInspection {

@@ -4,6 +4,15 @@ import type { buildConnector } from 'undici';
 import { alertOfError } from '../classify/tls-alerts.ts';
 
 /**
+ * What proved that the server accepted a connection (and so the client certificate on it):
+ * a response byte (HTTP/1.1), the server's HTTP/2 SETTINGS (sent only once the server's handshake
+ * is done, i.e. after it judged the certificate), a TLS 1.3 NewSessionTicket (sent after the
+ * server processed the client's Finished), or a completed TLS 1.2 handshake (TLS 1.2 servers judge
+ * the certificate inside the handshake). Timing proves nothing: silence is no evidence either way.
+ */
+export type AcceptanceEvidence = 'response' | 'h2-settings' | 'session-ticket' | 'tls12-handshake';
+
+/**
  * What a connector saw of one connection. The classifier needs it to tell a refused client
  * certificate from an ordinary dropped connection: under TLS 1.3 the refusal arrives after the
  * client's handshake completed, as an alert, a reset or a close before any response byte.
@@ -13,10 +22,14 @@ export interface ConnectionFacts {
   serverHelloSeen: boolean;
   handshakeComplete: boolean;
   tlsProtocol: string | undefined;
+  /** ALPN the server chose (`h2`, `http/1.1`), once the handshake completed. */
+  alpnProtocol: string | undefined;
   /** Any byte after the handshake, for HTTP/2 (whose sessions read natively). */
   responseStarted: boolean | undefined;
   /** The first TLS alert the server sent on this connection. */
   receivedAlert: string | undefined;
+  /** The first evidence that the server accepted this connection, if any arrived. */
+  acceptedBy: AcceptanceEvidence | undefined;
   readonly clientCertificate: boolean;
 }
 
@@ -46,6 +59,7 @@ function watchFirstRead(socket: Socket, facts: ConnectionFacts): void {
     const chunk = read.call(this, size);
     if (chunk !== null) {
       facts.responseStarted = true;
+      facts.acceptedBy ??= 'response';
       delete (socket as { read?: unknown }).read;
     }
     return chunk;
@@ -53,26 +67,62 @@ function watchFirstRead(socket: Socket, facts: ConnectionFacts): void {
   Object.defineProperty(socket, 'read', { value: shim, configurable: true, writable: true });
 }
 
+/** A connector that also reports the facts of its open connections. */
+export interface TrackingConnector extends buildConnector.connector {
+  /** Snapshots of the connections this connector opened that are still open. */
+  openConnections(): ConnectionFacts[];
+}
+
+export interface TrackingOptions {
+  /** A client certificate is offered on every connection. @default true */
+  readonly clientCertificate?: boolean;
+  /** Called with each connection's socket once TLS is up (the probe reads its timings and chain). */
+  readonly onSocket?: (socket: TLSSocket, facts: ConnectionFacts) => void;
+}
+
+/**
+ * The connector options that let the facts be observed: `requestOCSP` makes OpenSSL call back
+ * (Node's `OCSPResponse` event) once the server's certificate flight arrived, which marks "past
+ * ServerHello" without asking Node for the connection's key material.
+ */
+export const trackingTlsOptions = { requestOCSP: true } as const;
+
 /** Wraps undici's connector so every error of the connection carries its `ConnectionFacts`. */
-export function trackingConnector(base: buildConnector.connector): buildConnector.connector {
-  return (options, callback) => {
+export function trackingConnector(
+  base: buildConnector.connector,
+  options: TrackingOptions = {},
+): TrackingConnector {
+  const open = new Set<{ facts: ConnectionFacts; refresh: () => void }>();
+  const connector = (connectOptions: buildConnector.Options, callback: buildConnector.Callback): unknown => {
     const facts: ConnectionFacts = {
       tcpConnected: false,
       serverHelloSeen: false,
       handshakeComplete: false,
       tlsProtocol: undefined,
+      alpnProtocol: undefined,
       responseStarted: false,
       receivedAlert: undefined,
-      // Every pool connects with its identity's certificate.
-      clientCertificate: true,
+      acceptedBy: undefined,
+      clientCertificate: options.clientCertificate ?? true,
     };
-    // HTTP/2 sessions read the socket natively, so no read() can be watched: any byte after the
-    // handshake (SETTINGS, a session ticket) means the server did not refuse at that point.
+    // HTTP/2 sessions read the socket natively, so no read() can be watched. A TLS socket's
+    // bytesRead counts decrypted application data only (alerts and tickets are not counted), so any
+    // byte after the handshake is the server's HTTP/2 preface: its SETTINGS frame.
     let h2BytesAtHandshake: number | undefined;
-    const socket = (base as (...args: Parameters<buildConnector.connector>) => unknown)(
-      options,
+    let socket: TLSSocket | undefined;
+    const refresh = () => {
+      if (h2BytesAtHandshake === undefined || socket === undefined) return;
+      if (socket.bytesRead > h2BytesAtHandshake) {
+        facts.responseStarted = true;
+        facts.acceptedBy ??= 'h2-settings';
+      }
+    };
+    const entry = { facts, refresh };
+    socket = (base as (...args: Parameters<buildConnector.connector>) => unknown)(
+      connectOptions,
       (error, sock) => {
         if (error !== null) {
+          refresh();
           tag(error, facts);
           callback(error, null);
           return;
@@ -81,23 +131,34 @@ export function trackingConnector(base: buildConnector.connector): buildConnecto
         facts.handshakeComplete = true;
         facts.tlsProtocol =
           typeof tlsSocket.getProtocol === 'function' ? (tlsSocket.getProtocol() ?? undefined) : undefined;
+        facts.alpnProtocol = typeof tlsSocket.alpnProtocol === 'string' ? tlsSocket.alpnProtocol : undefined;
+        if (facts.tlsProtocol === 'TLSv1.2') facts.acceptedBy = 'tls12-handshake';
         if (tlsSocket.alpnProtocol === 'h2') h2BytesAtHandshake = tlsSocket.bytesRead;
         else watchFirstRead(tlsSocket, facts);
+        open.add(entry);
+        options.onSocket?.(tlsSocket, facts);
         callback(null, sock);
       },
     ) as TLSSocket | undefined;
-    if (socket === undefined) return;
-    socket.once('connect', () => {
+    if (socket === undefined) return socket;
+    const tls = socket;
+    tls.once('connect', () => {
       facts.tcpConnected = true;
     });
-    // Key material is derived once ServerHello is processed (and under TLS 1.2 right when the client
-    // sends its certificate): the event marks "past ServerHello". The line itself is dropped.
-    socket.once('keylog', () => {
+    // OpenSSL calls the status callback once the server's certificate flight is in (with or
+    // without a stapled response): the handshake is past ServerHello.
+    tls.once('OCSPResponse', () => {
       facts.serverHelloSeen = true;
-      if (facts.tlsProtocol === undefined) facts.tlsProtocol = socket.getProtocol() ?? undefined;
+      if (facts.tlsProtocol === undefined) facts.tlsProtocol = tls.getProtocol() ?? undefined;
     });
-    socket.on('error', (error: unknown) => {
-      if (h2BytesAtHandshake !== undefined) facts.responseStarted = socket.bytesRead > h2BytesAtHandshake;
+    // Under TLS 1.3 tickets follow the server's verdict on the client's Finished (and its
+    // certificate): a ticket after our handshake completed proves acceptance. Under TLS 1.2 the
+    // session arrives within the handshake, which a refusal would have aborted anyway.
+    tls.on('session', () => {
+      if (facts.handshakeComplete && facts.tlsProtocol === 'TLSv1.3') facts.acceptedBy ??= 'session-ticket';
+    });
+    tls.on('error', (error: unknown) => {
+      refresh();
       if (facts.receivedAlert === undefined) {
         const { code, message } = error as { code?: unknown; message?: unknown };
         facts.receivedAlert = alertOfError(
@@ -107,5 +168,16 @@ export function trackingConnector(base: buildConnector.connector): buildConnecto
       }
       tag(error, facts);
     });
+    tls.once('close', () => {
+      open.delete(entry);
+    });
+    return tls;
   };
+  return Object.assign(connector as buildConnector.connector, {
+    openConnections: () =>
+      [...open].map((e) => {
+        e.refresh();
+        return { ...e.facts };
+      }),
+  });
 }

@@ -1,4 +1,19 @@
-export { type ConnectionFacts, connectionFactsOf, trackingConnector } from './connection-facts.ts';
+export {
+  type AcceptanceEvidence,
+  type ConnectionFacts,
+  connectionFactsOf,
+  type TrackingConnector,
+  type TrackingOptions,
+  trackingConnector,
+  trackingTlsOptions,
+} from './connection-facts.ts';
+export {
+  type ExchangeOptions,
+  type ExchangeOutcome,
+  type ExchangeRequest,
+  type ExchangeResponse,
+  exchangeOnce,
+} from './exchange.ts';
 export {
   IdentityTransport,
   type IdentityTransportOptions,

@@ -2,7 +2,7 @@ import type { LookupFunction, Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import type { ClientIdentity } from '../identity/types.ts';
-import { trackingConnector } from './connection-facts.ts';
+import { type ConnectionFacts, trackingConnector, trackingTlsOptions } from './connection-facts.ts';
 
 /** The TLS and pool settings every pool of one client shares; only the identity differs. */
 export interface PoolSettings {
@@ -45,6 +45,8 @@ export interface IdentityPool {
    * close() ran, so its destroy() no longer reaches them; the sockets are ours to end).
    */
   destroyConnections(): void;
+  /** Facts of the pool's open connections (for failures undici reports without their socket). */
+  openConnections(): ConnectionFacts[];
 }
 
 export type TlsMaterial = Pick<ClientIdentity, 'certPem' | 'chainPem' | 'keyPem' | 'fingerprint256'>;
@@ -60,16 +62,17 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
   const connector = buildConnector({
     ...material,
     ...secureContextOnce(material),
+    ...trackingTlsOptions,
     ...(settings.servername === undefined ? {} : { servername: settings.servername }),
     ...(settings.lookup === undefined ? {} : { lookup: settings.lookup }),
     allowH2: settings.allowH2,
     timeout: settings.connectTimeoutMs,
   });
-  const tracked = trackingConnector(connector);
+  const tracking = trackingConnector(connector);
   const parked = new Map<string, Socket>();
   const open = new Set<Socket>();
   const opened: buildConnector.connector = (options, callback) =>
-    tracked(options, (error, socket) => {
+    tracking(options, (error, socket) => {
       if (socket !== null && socket !== undefined) {
         const s = socket as Socket;
         open.add(s);
@@ -107,6 +110,7 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
     agent,
     fingerprint256: identity.fingerprint256,
     identity,
+    openConnections: tracking.openConnections,
     preconnect: (host, port) =>
       new Promise<void>((resolve, reject) => {
         const key = `${host}:${port}`;

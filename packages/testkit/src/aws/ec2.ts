@@ -35,6 +35,8 @@ export interface VpcEndpointSeed {
   securityGroups?: { groupId: string; groupName?: string }[];
   subnetIds?: string[];
   lastError?: { code: string; message: string };
+  /** @default 'ipv4' ('dualstack' when its interfaces carry IPv6 addresses) */
+  ipAddressType?: 'ipv4' | 'dualstack' | 'ipv6';
 }
 
 export interface EniSeed {
@@ -42,6 +44,8 @@ export interface EniSeed {
   privateIpAddress: string;
   /** Secondary addresses besides the primary one. */
   secondaryPrivateIpAddresses?: string[];
+  /** IPv6 addresses (a dual-stack endpoint's interface has one from its subnet's IPv6 CIDR). */
+  ipv6Addresses?: string[];
   subnetId?: string;
   /** @default 'us-east-1a' */
   availabilityZone?: string;
@@ -129,6 +133,13 @@ const permission = (p: IpPermissionSeed): XmlValue => ({
   prefixListIds: [],
 });
 
+function ipAddressTypeOf(e: VpcEndpointSeed, state: Ec2State): string {
+  if (e.ipAddressType !== undefined) return e.ipAddressType;
+  const ids = e.networkInterfaceIds ?? [];
+  const v6 = state.networkInterfaces.some((n) => ids.includes(n.id) && (n.ipv6Addresses ?? []).length > 0);
+  return v6 ? 'dualstack' : 'ipv4';
+}
+
 function operations(state: Ec2State): Record<string, QueryOperation> {
   return {
     DescribeVpcEndpoints: (params) => ({
@@ -155,8 +166,8 @@ function operations(state: Ec2State): Record<string, QueryOperation> {
         routeTableIdSet: [],
         subnetIdSet: e.subnetIds ?? [],
         groupSet: groupSet(e.securityGroups),
-        ipAddressType: 'ipv4',
-        dnsOptions: { dnsRecordIpType: 'ipv4' },
+        ipAddressType: ipAddressTypeOf(e, state),
+        dnsOptions: { dnsRecordIpType: ipAddressTypeOf(e, state) },
         privateDnsEnabled: e.privateDnsEnabled ?? true,
         requesterManaged: false,
         networkInterfaceIdSet: e.networkInterfaceIds ?? [],
@@ -187,6 +198,7 @@ function operations(state: Ec2State): Record<string, QueryOperation> {
           'subnet-id': (n) => [n.subnetId],
           'availability-zone': (n) => [n.availabilityZone ?? 'us-east-1a'],
           'private-ip-address': (n) => [n.privateIpAddress, ...(n.secondaryPrivateIpAddresses ?? [])],
+          'ipv6-addresses.ipv6-address': (n) => n.ipv6Addresses ?? [],
           'interface-type': (n) => [n.interfaceType ?? 'vpc_endpoint'],
           'group-id': (n) => (n.securityGroups ?? []).map((g) => g.groupId),
         },
@@ -211,7 +223,7 @@ function operations(state: Ec2State): Record<string, QueryOperation> {
             primary: false,
           })),
         ],
-        ipv6AddressesSet: [],
+        ipv6AddressesSet: (n.ipv6Addresses ?? []).map((ipv6Address) => ({ ipv6Address })),
         tagSet: [],
       })),
     }),

@@ -6,8 +6,27 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import type { GatewayOptions, MtlsMode, RefusalStyle } from '../index.ts';
-import { createTestPki, startGateway } from '../index.ts';
+import type { GatewayOptions, MtlsMode, RefusalOptions, RefusalStyle } from '../index.ts';
+import {
+  createTestPki,
+  defaultUpstreamTimeoutMs,
+  refusalStyles,
+  s2nBlinding,
+  startGateway,
+} from '../index.ts';
+
+/** `--blinding s2n` or `--blinding 500-2000` (milliseconds). */
+function parseBlinding(value: string | undefined): RefusalOptions['blinding'] {
+  if (value === undefined) return undefined;
+  if (value === 's2n') return { ...s2nBlinding };
+  const match = /^(\d+)-(\d+)$/.exec(value);
+  if (match === null || Number(match[1]) > Number(match[2])) {
+    throw new Error(
+      `--blinding must be 's2n' or MIN-MAX milliseconds with MIN <= MAX, got ${JSON.stringify(value)}`,
+    );
+  }
+  return { minMs: Number(match[1]), maxMs: Number(match[2]) };
+}
 
 // `pnpm emulator -- --port 8443` hands the script a literal `--`, after which yargs would parse
 // nothing and silently ignore every option.
@@ -32,16 +51,52 @@ const argv = await yargs(args)
       default: 'both' as const,
       describe: 'TLS versions offered',
     },
-    alpn: { type: 'string', default: 'http/1.1', describe: 'comma-separated ALPN protocols (h2,http/1.1)' },
+    alpn: {
+      type: 'string',
+      default: 'h2,http/1.1',
+      describe: 'comma-separated ALPN protocols offered (the ALB offers h2,http/1.1)',
+    },
     refusal: {
-      choices: ['alert', 'reset', 'close'] as const,
-      default: 'alert' as const,
-      describe: 'what a refused client sees',
+      choices: refusalStyles,
+      default: 'reset' as RefusalStyle,
+      describe:
+        'what a refused client sees: reset (the ALB: TCP RST), close-notify (s2n-tls), alert (OpenSSL servers), close (close_notify + FIN)',
     },
     'refusal-delay': {
       type: 'number',
       default: 0,
-      describe: 'milliseconds to wait before refusing (s2n waits 10-30 s)',
+      describe: 'milliseconds of silence before refusing',
+    },
+    blinding: {
+      type: 'string',
+      describe:
+        "s2n-style blinding: 's2n' (random 10-30 s) or MIN-MAX milliseconds, e.g. 500-2000 (default: none)",
+      coerce: parseBlinding,
+    },
+    'upstream-timeout': {
+      type: 'number',
+      default: defaultUpstreamTimeoutMs,
+      describe: 'milliseconds the --upstream may stay silent before the ALB 504 page',
+    },
+    'missing-route': {
+      choices: ['missing-authentication-token', 'forbidden'] as const,
+      default: 'missing-authentication-token' as const,
+      describe:
+        'the 403 shape for an unknown resource: MissingAuthenticationToken or the newer ForbiddenException',
+    },
+    authorizer: {
+      choices: ['allow', 'unauthorized', 'deny'] as const,
+      default: 'allow' as const,
+      describe: "the authorizer's verdict: 401 Unauthorized, or 403 explicit deny",
+    },
+    'endpoint-policy-deny': {
+      choices: ['IncompleteSignatureException', 'InvalidSignatureException'] as const,
+      describe: 'the execute-api VPC endpoint policy denies: 403 with this error type (default: allows)',
+    },
+    'domain-name': {
+      type: 'string',
+      describe:
+        "the API's domain: another Host (without a matching x-apigw-api-id) gets 403 ForbiddenException",
     },
     'ignore-expiry': { type: 'boolean', default: false, describe: 'IgnoreClientCertificateExpiry' },
     'advertise-ca-names': {
@@ -112,8 +167,21 @@ const options: GatewayOptions = {
     ...(argv.tls === 'both' ? {} : { minVersion: argv.tls, maxVersion: argv.tls }),
     alpn: argv.alpn.split(',').map((p) => p.trim()) as ('h2' | 'http/1.1')[],
   },
-  refusal: { style: argv.refusal as RefusalStyle, delayMs: argv['refusal-delay'] },
-  apiGateway: { accessDenied: argv['access-denied'] },
+  refusal: {
+    style: argv.refusal as RefusalStyle,
+    delayMs: argv['refusal-delay'],
+    ...(argv.blinding === undefined ? {} : { blinding: argv.blinding }),
+  },
+  upstreamTimeoutMs: argv['upstream-timeout'],
+  apiGateway: {
+    accessDenied: argv['access-denied'],
+    missingRoute: argv['missing-route'],
+    authorizer: argv.authorizer,
+    ...(argv['endpoint-policy-deny'] === undefined
+      ? {}
+      : { endpointPolicyDeny: argv['endpoint-policy-deny'] }),
+    ...(argv['domain-name'] === undefined ? {} : { domainName: argv['domain-name'] }),
+  },
   faults: { resetRatio: argv['reset-ratio'] },
   host: argv.host,
   port: argv.port,

@@ -18,6 +18,13 @@ export interface DnsServerOptions {
   silent?: string[];
   /** Names answered with SERVFAIL. */
   servfail?: string[];
+  /** Names answered with REFUSED (a resolver that does not serve them). */
+  refused?: string[];
+  /**
+   * Query types answered this way for every name, whatever the records: e.g. `{ CNAME: 'refused' }`
+   * is dnsmasq without a local zone, answering A but refusing what it would have to forward.
+   */
+  byType?: Partial<Record<DnsRecord['type'], 'refused' | 'servfail' | 'silent'>>;
 }
 
 export interface DnsQuery {
@@ -42,7 +49,7 @@ export interface LocalDnsServer {
 
 const defaultTtl = 60;
 const maxCnameHops = 8;
-const rcodes = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
+const rcodes = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
 
 const normalise = (name: string) => name.toLowerCase().replace(/\.$/, '');
 
@@ -65,6 +72,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<LocalDnsSe
   for (const [name, list] of Object.entries(opts.records)) records.set(normalise(name), list);
   const silent = new Set((opts.silent ?? []).map(normalise));
   const servfail = new Set((opts.servfail ?? []).map(normalise));
+  const refused = new Set((opts.refused ?? []).map(normalise));
+  const byType: Partial<Record<string, 'refused' | 'servfail' | 'silent'>> = { ...opts.byType };
   const queryLog: DnsQuery[] = [];
 
   const toAnswer = (name: string, record: DnsRecord): Answer => {
@@ -78,12 +87,15 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<LocalDnsSe
     const question = query.questions?.[0];
     const name = question ? normalise(question.name) : '';
     queryLog.push({ name, type: question?.type ?? '', transport });
-    if (silent.has(name)) return undefined;
+    const forType = question === undefined ? undefined : byType[question.type];
+    if (silent.has(name) || forType === 'silent') return undefined;
 
     let rcode: number = rcodes.NOERROR;
     const answers: Answer[] = [];
-    if (!question || servfail.has(name)) {
+    if (!question || servfail.has(name) || forType === 'servfail') {
       rcode = rcodes.SERVFAIL;
+    } else if (refused.has(name) || forType === 'refused') {
+      rcode = rcodes.REFUSED;
     } else if (!records.has(name)) {
       rcode = rcodes.NXDOMAIN;
     } else {

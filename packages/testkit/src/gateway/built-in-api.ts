@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ApiGatewayOptions } from './options.ts';
 
 /** A request as the emulator's answer functions see it, whatever HTTP version carried it. */
 export interface ApiRequest {
@@ -72,28 +73,100 @@ export function accessDeniedAnswer(request: ApiRequest, requestIdPrefix?: string
   );
 }
 
-function missingAuthenticationToken(ids: Record<string, string>): ApiAnswer {
-  return json(
-    403,
-    { message: 'Missing Authentication Token' },
-    {
-      ...ids,
-      'x-amzn-ErrorType': 'MissingAuthenticationTokenException',
-    },
+/** An unknown resource: the long-standing error type, or the newer ForbiddenException with the same body. */
+function missingAuthenticationToken(ids: Record<string, string>, errorType: string): ApiAnswer {
+  return json(403, { message: 'Missing Authentication Token' }, { ...ids, 'x-amzn-ErrorType': errorType });
+}
+
+/** The 403 for a wrong Host (the endpoint routes to no API) or a WAF block. */
+function forbidden(ids: Record<string, string>): ApiAnswer {
+  return json(403, { message: 'Forbidden' }, { ...ids, 'x-amzn-ErrorType': 'ForbiddenException' });
+}
+
+/**
+ * The execute-api VPC endpoint policy denies: API Gateway reads the Authorization header as a
+ * SigV4 one and complains about it. AWS echoes the whole header after `Authorization=`; the
+ * emulator echoes only its scheme, so no token of the caller lands in a log or an error.
+ */
+function endpointPolicyDenied(
+  kind: NonNullable<ApiGatewayOptions['endpointPolicyDeny']>,
+  request: ApiRequest,
+  ids: Record<string, string>,
+): ApiAnswer {
+  const authorization = request.headers.authorization;
+  const scheme = typeof authorization === 'string' ? (authorization.split(' ')[0] ?? '') : '';
+  const message =
+    kind === 'IncompleteSignatureException'
+      ? "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. " +
+        "Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a " +
+        `'X-Amz-Date' or a 'Date' header. Authorization=${scheme}`
+      : 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key ' +
+        'and signing method. Consult the service documentation for details.';
+  return json(403, { message }, { ...ids, 'x-amzn-ErrorType': kind });
+}
+
+function hostOf(request: ApiRequest): string {
+  const host = request.headers.host ?? '';
+  // Strip a port, keeping a bracketed IPv6 literal whole.
+  return (
+    host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '')
+  ).toLowerCase();
+}
+
+/** Whether the request names the API: by Host, or through the endpoint with `x-apigw-api-id`. */
+function addressesApi(request: ApiRequest, domainName: string): boolean {
+  const domain = domainName.toLowerCase();
+  if (hostOf(request) === domain) return true;
+  const apiId = request.headers['x-apigw-api-id'];
+  return (
+    typeof apiId === 'string' && apiId !== '' && domain.startsWith(`${apiId.toLowerCase()}.execute-api.`)
   );
 }
 
 /**
+ * What the emulated private REST API answers, in API Gateway's order: the execute-api endpoint
+ * policy, the API's domain (Host), the resource policy, the authorizer, then the route.
+ */
+export function apiGatewayAnswer(
+  request: ApiRequest,
+  widgets: Map<string, Widget>,
+  options: ApiGatewayOptions,
+): ApiAnswer {
+  const ids = apiGatewayIds(options.requestIdPrefix);
+  if (options.endpointPolicyDeny !== undefined) {
+    return endpointPolicyDenied(options.endpointPolicyDeny, request, ids);
+  }
+  if (options.domainName !== undefined && !addressesApi(request, options.domainName)) return forbidden(ids);
+  if (options.accessDenied === true) return accessDeniedAnswer(request, options.requestIdPrefix);
+  if (options.authorizer === 'unauthorized') {
+    return json(401, { message: 'Unauthorized' }, { ...ids, 'x-amzn-ErrorType': 'UnauthorizedException' });
+  }
+  if (options.authorizer === 'deny') {
+    return json(
+      403,
+      { Message: 'User is not authorized to access this resource with an explicit deny' },
+      { ...ids, 'x-amzn-ErrorType': 'AccessDeniedException' },
+    );
+  }
+  return builtInApiAnswer(request, widgets, options.requestIdPrefix, options.missingRoute);
+}
+
+/**
  * The small API behind the emulated private REST API: `/widgets`, `/widgets/{id}`, `/echo`;
- * anything else answers 403 Missing Authentication Token, as API Gateway does for an unknown
- * resource or method.
+ * anything else answers API Gateway's 403 for an unknown resource or method, in the chosen shape.
  */
 export function builtInApiAnswer(
   request: ApiRequest,
   widgets: Map<string, Widget>,
   requestIdPrefix?: string,
+  missingRoute: ApiGatewayOptions['missingRoute'] = 'missing-authentication-token',
 ): ApiAnswer {
   const ids = apiGatewayIds(requestIdPrefix);
+  const noRoute = (): ApiAnswer =>
+    missingAuthenticationToken(
+      ids,
+      missingRoute === 'forbidden' ? 'ForbiddenException' : 'MissingAuthenticationTokenException',
+    );
   const url = new URL(request.url, 'https://emulator.invalid');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = request.method.toUpperCase();
@@ -136,7 +209,7 @@ export function builtInApiAnswer(
       widgets.set(id, widget);
       return json(201, widget, ids);
     }
-    return missingAuthenticationToken(ids);
+    return noRoute();
   }
   const match = /^\/widgets\/([^/]+)$/.exec(path);
   if (match !== null && method === 'GET') {
@@ -153,5 +226,5 @@ export function builtInApiAnswer(
     const widget = widgets.get(id);
     return widget === undefined ? json(404, { message: 'Widget not found' }, ids) : json(200, widget, ids);
   }
-  return missingAuthenticationToken(ids);
+  return noRoute();
 }

@@ -12,9 +12,8 @@ import { TestkitError } from '../errors.ts';
 import {
   type ApiAnswer,
   type ApiRequest,
-  accessDeniedAnswer,
   albErrorAnswer,
-  builtInApiAnswer,
+  apiGatewayAnswer,
   seedWidgets,
 } from './built-in-api.ts';
 import { type ParsedCertificate, parseCertificate } from './certificate.ts';
@@ -29,13 +28,16 @@ import {
   verifyModeHeaders,
 } from './mtls-headers.ts';
 import {
+  defaultAlpn,
+  defaultUpstreamTimeoutMs,
   type GatewayOptions,
   type GatewayUpdate,
+  type RefusalOptions,
   type RefusalStyle,
   validateOptions,
   validateUpdate,
 } from './options.ts';
-import { refusalRecord } from './refusal.ts';
+import { refusalRecord, refusalSilenceMs } from './refusal.ts';
 import { serverTrafficSecretFromKeylog } from './tls-records.ts';
 import { type CompiledTrustStore, compileTrustStore, type TrustStoreInput } from './trust-store.ts';
 import { proxyToUpstream } from './upstream-proxy.ts';
@@ -51,7 +53,7 @@ export interface Gateway {
   handshakes(): number;
   /** Replaces the trust store; connections whose handshake completes from now on use the new one. */
   setTrustStore(trustStore: TrustStoreInput): void;
-  /** Changes refusal, API, fault and expiry settings for requests and handshakes from now on. */
+  /** Changes refusal, API, fault, expiry and upstream-timeout settings for requests and handshakes from now on. */
   update(update: GatewayUpdate): void;
   /** Stops listening and destroys every open connection, including ones waiting out a refusal delay. */
   close(): Promise<void>;
@@ -72,6 +74,11 @@ interface Connection {
 /** How the request handlers find the connection behind a request (readable through HTTP/2's socket proxy). */
 const connectionKey = Symbol.for('mtls-link.gateway.connection');
 const handshakeTimeoutMs = 30_000;
+/**
+ * A TLS 1.3 client refused with `reset` or `close-notify` that sends no request gets its reset
+ * after this long (the real ALB closes at once; a FIN would read as a different signal).
+ */
+const refusalRequestWaitMs = 1_000;
 const mtlsHeaderPrefix = 'x-amzn-mtls-';
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -124,9 +131,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     options.trustStore === undefined ? undefined : compileTrustStore(options.trustStore);
   let caPemForNames = options.trustStore?.caPem;
   const settings = {
-    refusal: { style: 'alert' as RefusalStyle, delayMs: 0, ...options.refusal },
+    refusal: { style: 'reset', delayMs: 0, ...options.refusal } as RefusalOptions & { style: RefusalStyle },
     apiGateway: { ...options.apiGateway },
     albError: options.albError,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? defaultUpstreamTimeoutMs,
     faults: { resetRatio: 0, ...options.faults },
     ignoreClientCertificateExpiry: options.ignoreClientCertificateExpiry ?? false,
   };
@@ -136,7 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const widgets = seedWidgets();
   const connectionLog: ConnectionLogEntry[] = [];
   const connections = new Set<Connection>();
-  const alpn = options.tls?.alpn ?? ['http/1.1'];
+  const alpn = [...(options.tls?.alpn ?? defaultAlpn)];
   const elb = `app/mtls-emulator/${randomBytes(8).toString('hex')}`;
   const headerNames: MtlsHeaderNames = { ...mtlsHeaderNames, ...options.headerNames };
   const forwardedHeaderNames = new Set(Object.values(headerNames).map((name) => name.toLowerCase()));
@@ -213,29 +221,56 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const refuse = (conn: Connection, socket: TLSSocket, alert: RefusalAlert): void => {
     const protocol = socket.getProtocol();
     const suite = socket.getCipher()?.standardName ?? '';
-    const { style, delayMs } = settings.refusal;
-    conn.gate?.freeze();
-    socket.destroy();
+    const { style } = settings.refusal;
+    const silenceMs = refusalSilenceMs(settings.refusal);
+    // Under TLS 1.3 the client's handshake is complete and it sends its request; the ALB's reset
+    // answers that request (Linux resets a socket closed with unread data). Under TLS 1.2 the
+    // client waits for the server's Finished and sends nothing more: the signal goes at once.
+    const awaitRequest = protocol === 'TLSv1.3' && (style === 'reset' || style === 'close-notify');
+    let requestSeen = false;
+    let onRequest: (() => void) | undefined;
+    const sawRequest = (): void => {
+      if (requestSeen) return;
+      requestSeen = true;
+      onRequest?.();
+    };
+    conn.gate?.freeze(sawRequest);
+    // The request may have come with the client's Finished: the TLS socket then still decrypts it
+    // (what it writes goes nowhere, the gate is frozen).
+    if (awaitRequest) socket.on('data', sawRequest);
+    else socket.destroy();
+    const record = (): Buffer | undefined =>
+      style === 'reset'
+        ? undefined
+        : refusalRecord({ style, alert, protocol, suite, serverTrafficSecret: conn.serverTrafficSecret });
+    const reset = (): void => {
+      clearTimeout(conn.timer);
+      socket.destroy();
+      if (!conn.raw.destroyed) conn.raw.resetAndDestroy();
+    };
     const act = (): void => {
       const raw = conn.raw;
       if (raw.destroyed) return;
-      if (style === 'reset') {
-        raw.resetAndDestroy();
+      if (style === 'reset' || style === 'close-notify') {
+        const notify = record();
+        if (notify !== undefined) raw.write(notify);
+        if (!awaitRequest || requestSeen) {
+          // Let the close_notify leave before the reset discards what is still queued.
+          if (notify !== undefined) setImmediate(reset);
+          else reset();
+          return;
+        }
+        onRequest = reset;
+        conn.timer = setTimeout(reset, refusalRequestWaitMs);
         return;
       }
-      const record = refusalRecord({
-        style,
-        alert,
-        protocol,
-        suite,
-        serverTrafficSecret: conn.serverTrafficSecret,
-      });
-      if (record === undefined) raw.end();
-      else raw.end(record);
+      const bytes = record();
+      if (bytes === undefined) raw.end();
+      else raw.end(bytes);
       // A client that never closes its side must not keep the socket forever.
       raw.setTimeout(5_000, () => raw.destroy());
     };
-    if (delayMs > 0) conn.timer = setTimeout(act, delayMs);
+    if (silenceMs > 0) conn.timer = setTimeout(act, silenceMs);
     else act();
   };
 
@@ -364,17 +399,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     };
     if (options.upstream !== undefined) {
       try {
-        send(response, await proxyToUpstream(options.upstream, apiRequest));
+        send(response, await proxyToUpstream(options.upstream, apiRequest, settings.upstreamTimeoutMs));
       } catch {
         send(response, albErrorAnswer(502));
       }
       return;
     }
-    if (settings.apiGateway.accessDenied === true) {
-      send(response, accessDeniedAnswer(apiRequest, settings.apiGateway.requestIdPrefix));
-      return;
-    }
-    send(response, builtInApiAnswer(apiRequest, widgets, settings.apiGateway.requestIdPrefix));
+    send(response, apiGatewayAnswer(apiRequest, widgets, settings.apiGateway));
   };
   const onRequest = (request: AnyRequest, response: AnyResponse): void => {
     answer(request, response).catch(() => {
@@ -422,6 +453,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (update.apiGateway !== undefined)
         settings.apiGateway = { ...settings.apiGateway, ...update.apiGateway };
       if ('albError' in update) settings.albError = update.albError;
+      if (update.upstreamTimeoutMs !== undefined) settings.upstreamTimeoutMs = update.upstreamTimeoutMs;
       if (update.faults !== undefined) {
         settings.faults = { ...settings.faults, ...update.faults };
         resetAccumulator = 0;

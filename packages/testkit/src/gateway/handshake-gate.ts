@@ -20,6 +20,7 @@ export class HandshakeGate extends Duplex {
   #header: Buffer = Buffer.alloc(0);
   #skip = 0;
   #helloRetry = false;
+  #onFrozenInput: (() => void) | undefined;
 
   constructor(raw: Socket) {
     super({ allowHalfOpen: true });
@@ -49,9 +50,13 @@ export class HandshakeGate extends Duplex {
     for (const chunk of held) this.raw.write(chunk);
   }
 
-  /** The verdict is a refusal: nothing more from the engine reaches the client, input is discarded. */
-  freeze(): void {
+  /**
+   * The verdict is a refusal: nothing more from the engine reaches the client, input is discarded
+   * (after telling `onInput` that some arrived: under TLS 1.3 that is the client's first request).
+   */
+  freeze(onInput?: () => void): void {
     this.#state = 'frozen';
+    this.#onFrozenInput = onInput;
     this.#held = [];
     this.raw.resume();
   }
@@ -89,7 +94,10 @@ export class HandshakeGate extends Duplex {
   }
 
   #fromClient(chunk: Buffer): void {
-    if (this.#state === 'frozen') return;
+    if (this.#state === 'frozen') {
+      this.#onFrozenInput?.();
+      return;
+    }
     if (this.#state === 'inspecting') this.#inspect(chunk);
     if (!this.push(chunk)) this.raw.pause();
   }

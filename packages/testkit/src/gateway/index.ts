@@ -32,11 +32,14 @@ export type { MtlsHeaderField, MtlsHeaderNames } from './mtls-headers.ts';
 export { decodeMtlsHeader, encodePemForHeader, mtlsHeaderNames } from './mtls-headers.ts';
 export type {
   AlpnProtocol,
+  ApiGatewayOptions,
   GatewayOptions,
   GatewayUpdate,
   MtlsMode,
+  RefusalOptions,
   RefusalStyle,
   TlsVersion as GatewayTlsVersion,
 } from './options.ts';
+export { defaultUpstreamTimeoutMs, refusalStyles, s2nBlinding } from './options.ts';
 export type { CompiledTrustStore, TrustStoreInput } from './trust-store.ts';
 export { compileTrustStore } from './trust-store.ts';

@@ -4,8 +4,68 @@ import { type MtlsHeaderField, mtlsHeaderNames } from './mtls-headers.ts';
 import type { TrustStoreInput } from './trust-store.ts';
 
 export type MtlsMode = 'off' | 'passthrough' | 'verify';
-/** What a client whose certificate is refused sees: a TLS alert, a TCP reset, or a clean close. */
-export type RefusalStyle = 'alert' | 'reset' | 'close';
+/**
+ * What a client whose certificate is refused sees:
+ * - `reset`: a TCP reset and no TLS byte (the one public capture of a real ALB). Under TLS 1.3 the
+ *   client's handshake completes and its first request gets the reset; under TLS 1.2 the reset
+ *   comes in place of the server's Finished.
+ * - `close-notify`: s2n-tls's own refusal over TCP, a `close_notify` instead of an alert, then the
+ *   socket is closed with the client's request unread, which Linux turns into a reset.
+ * - `alert`: a fatal TLS alert naming the reason (`certificate_required`, `certificate_revoked`,
+ *   ...), as OpenSSL-based servers such as HAProxy send it.
+ * - `close`: a `close_notify`, then a clean FIN (no reset).
+ */
+export type RefusalStyle = 'alert' | 'reset' | 'close' | 'close-notify';
+export const refusalStyles: readonly RefusalStyle[] = ['reset', 'close-notify', 'alert', 'close'];
+
+/** s2n-tls's default blinding: a random 10-30 s pause after an error before the connection closes. */
+export const s2nBlinding = { minMs: 10_000, maxMs: 30_000 } as const;
+
+export interface RefusalOptions {
+  /** How the refusal is signalled. @default 'reset' */
+  style?: RefusalStyle;
+  /** A fixed silence before the signal, in milliseconds. @default 0 */
+  delayMs?: number;
+  /**
+   * s2n-style blinding: silence for a random time between `minMs` and `maxMs` (added to `delayMs`),
+   * then the signal. `true` is s2n's default range (10-30 s, see `s2nBlinding`); whether the real
+   * ALB blinds is not documented. @default false (no blinding)
+   */
+  blinding?: boolean | { minMs: number; maxMs: number };
+}
+
+/** How the built-in API answers; the checks run in this order, the first that applies answers. */
+export interface ApiGatewayOptions {
+  /**
+   * The execute-api VPC endpoint policy denies the call: 403 with this `x-amzn-ErrorType`.
+   * @default undefined (the endpoint policy allows)
+   */
+  endpointPolicyDeny?: 'IncompleteSignatureException' | 'InvalidSignatureException';
+  /**
+   * The API's domain name: a request whose Host (or `:authority`) is another name, and that has no
+   * matching `x-apigw-api-id`, answers 403 ForbiddenException `{"message":"Forbidden"}`.
+   * @default undefined (any Host is served)
+   */
+  domainName?: string;
+  /** 403 AccessDeniedException: the resource policy denies (e.g. not through the allowed endpoint). @default false */
+  accessDenied?: boolean;
+  /**
+   * A Lambda/Cognito authorizer's verdict: `unauthorized` answers 401 `{"message":"Unauthorized"}`,
+   * `deny` 403 `{"Message":"User is not authorized to access this resource with an explicit deny"}`.
+   * @default 'allow'
+   */
+  authorizer?: 'allow' | 'unauthorized' | 'deny';
+  /**
+   * What an unknown resource or method answers: `missing-authentication-token` (403
+   * MissingAuthenticationTokenException `{"message":"Missing Authentication Token"}`, the long-standing
+   * shape) or `forbidden` (403 ForbiddenException with the same body, the newer one; a wrong Host or a
+   * WAF block answer ForbiddenException `{"message":"Forbidden"}` instead).
+   * @default 'missing-authentication-token'
+   */
+  missingRoute?: 'missing-authentication-token' | 'forbidden';
+  /** Prefix for `x-amzn-RequestId` values, to tell gateways apart in a test. @default '' */
+  requestIdPrefix?: string;
+}
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 export type AlpnProtocol = 'h2' | 'http/1.1';
 
@@ -29,22 +89,35 @@ export interface GatewayOptions {
    * @default the ALB's `X-Amzn-Mtls-Clientcert*` names (see `mtlsHeaderNames`)
    */
   headerNames?: Partial<Record<MtlsHeaderField, string>>;
-  /** TLS policy. @default { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', alpn: ['http/1.1'] } */
+  /**
+   * TLS policy. The ALB offers h2 and HTTP/1.1 by ALPN; both carry the built-in API and the proxy.
+   * @default { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', alpn: ['h2', 'http/1.1'] }
+   */
   tls?: { minVersion?: TlsVersion; maxVersion?: TlsVersion; alpn?: AlpnProtocol[] };
   /**
-   * How a refused certificate is signalled, and after how long (s2n may wait 10-30 s; the delay is
-   * not confirmed for the ALB). @default { style: 'alert', delayMs: 0 }
+   * How a refused certificate is signalled, and after how long.
+   * @default { style: 'reset', delayMs: 0, blinding: false }
    */
-  refusal?: { style?: RefusalStyle; delayMs?: number };
-  /** Proxy every accepted request to this http(s) URL instead of answering with the built-in API. */
+  refusal?: RefusalOptions;
+  /**
+   * Proxy every accepted request to this http(s) URL instead of answering with the built-in API.
+   * The client's Host goes along unchanged, as the ALB forwards it.
+   */
   upstream?: string;
-  /** API Gateway behaviour: `accessDenied` answers 403 AccessDeniedException (resource policy). */
-  apiGateway?: { accessDenied?: boolean; requestIdPrefix?: string };
+  /**
+   * How long the upstream may take to answer before the gateway answers the ALB's `504 Gateway
+   * Time-out` page (the ALB's idle timeout, 60 s by default; API Gateway's own limit is 29 s).
+   * @default 60000
+   */
+  upstreamTimeoutMs?: number;
+  /** API Gateway behaviour of the built-in API. @default {} (every check passes) */
+  apiGateway?: ApiGatewayOptions;
   /** Answer every request with this ALB error page instead. */
   albError?: 502 | 503 | 504;
   /**
    * Reset this share (0..1) of requests after reading them and before answering. Deterministic:
-   * with 0.25, every fourth request is reset.
+   * with 0.25, every fourth request is reset. It is a TCP reset: over HTTP/2 it fails every stream
+   * of that connection.
    */
   faults?: { resetRatio?: number };
   /** @default '127.0.0.1' */
@@ -56,11 +129,17 @@ export interface GatewayOptions {
 }
 
 export type GatewayUpdate = Partial<
-  Pick<GatewayOptions, 'refusal' | 'apiGateway' | 'faults' | 'ignoreClientCertificateExpiry'>
+  Pick<
+    GatewayOptions,
+    'refusal' | 'apiGateway' | 'faults' | 'ignoreClientCertificateExpiry' | 'upstreamTimeoutMs'
+  >
 > & {
   /** An ALB error to answer with from now on; `undefined` switches it off again. */
   albError?: 502 | 503 | 504 | undefined;
 };
+
+export const defaultAlpn: readonly AlpnProtocol[] = ['h2', 'http/1.1'];
+export const defaultUpstreamTimeoutMs = 60_000;
 
 function invalid(field: string, why: string): TestkitError {
   return new TestkitError('GATEWAY_OPTIONS_INVALID', `startGateway: ${field} ${why}`);
@@ -72,15 +151,36 @@ const headerToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export function validateUpdate(update: GatewayUpdate, prefix = ''): void {
   const style = update.refusal?.style;
-  if (style !== undefined && !['alert', 'reset', 'close'].includes(style)) {
+  if (style !== undefined && !refusalStyles.includes(style)) {
     throw invalid(
       `${prefix}refusal.style`,
-      `must be 'alert', 'reset' or 'close', got ${JSON.stringify(style)}`,
+      `must be one of ${refusalStyles.map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(style)}`,
     );
   }
   const delay = update.refusal?.delayMs;
-  if (delay !== undefined && !(Number.isFinite(delay) && delay >= 0)) {
+  if (delay !== undefined && !isMilliseconds(delay)) {
     throw invalid(`${prefix}refusal.delayMs`, 'must be a number of milliseconds >= 0');
+  }
+  const blinding = update.refusal?.blinding;
+  if (blinding !== undefined && typeof blinding !== 'boolean') {
+    if (
+      typeof blinding !== 'object' ||
+      blinding === null ||
+      !isMilliseconds(blinding.minMs) ||
+      !isMilliseconds(blinding.maxMs) ||
+      blinding.maxMs < blinding.minMs
+    ) {
+      throw invalid(
+        `${prefix}refusal.blinding`,
+        'must be true, false or { minMs, maxMs } with 0 <= minMs <= maxMs (milliseconds)',
+      );
+    }
+  }
+  const api = update.apiGateway;
+  if (api !== undefined) validateApiGateway(api, prefix);
+  const upstreamTimeout = update.upstreamTimeoutMs;
+  if (upstreamTimeout !== undefined && !(isMilliseconds(upstreamTimeout) && upstreamTimeout > 0)) {
+    throw invalid(`${prefix}upstreamTimeoutMs`, 'must be a number of milliseconds > 0');
   }
   if (update.albError !== undefined && ![502, 503, 504].includes(update.albError)) {
     throw invalid(`${prefix}albError`, 'must be 502, 503 or 504');
@@ -88,6 +188,28 @@ export function validateUpdate(update: GatewayUpdate, prefix = ''): void {
   const ratio = update.faults?.resetRatio;
   if (ratio !== undefined && !(Number.isFinite(ratio) && ratio >= 0 && ratio <= 1)) {
     throw invalid(`${prefix}faults.resetRatio`, 'must be between 0 and 1');
+  }
+}
+
+function isMilliseconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function validateApiGateway(api: ApiGatewayOptions, prefix: string): void {
+  const oneOf = (field: keyof ApiGatewayOptions, allowed: readonly string[]): void => {
+    const value = api[field];
+    if (value !== undefined && !allowed.includes(value as string)) {
+      throw invalid(
+        `${prefix}apiGateway.${field}`,
+        `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`,
+      );
+    }
+  };
+  oneOf('endpointPolicyDeny', ['IncompleteSignatureException', 'InvalidSignatureException']);
+  oneOf('authorizer', ['allow', 'unauthorized', 'deny']);
+  oneOf('missingRoute', ['missing-authentication-token', 'forbidden']);
+  if (api.domainName !== undefined && (typeof api.domainName !== 'string' || api.domainName === '')) {
+    throw invalid(`${prefix}apiGateway.domainName`, 'must be a non-empty host name');
   }
 }
 

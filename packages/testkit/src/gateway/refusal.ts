@@ -1,5 +1,5 @@
 import { alertNumbers, type RefusalAlert } from './client-chain-verdict.ts';
-import type { RefusalStyle } from './options.ts';
+import { type RefusalStyle, s2nBlinding } from './options.ts';
 import { alertLevel, plaintextAlertRecord, supportsTls13Suite, tls13AlertRecord } from './tls-records.ts';
 
 export interface RefusalContext {
@@ -15,11 +15,22 @@ export interface RefusalContext {
 
 /**
  * The bytes that tell a client it was refused: a fatal alert (style `alert`) or a close_notify
- * (style `close`), as the record layer of the negotiated version wants it. Undefined when it
+ * (styles `close` and `close-notify`), as the record layer of the negotiated version wants it. Undefined when it
  * cannot be built (TLS 1.3 without the traffic secret): the caller then closes with a bare FIN.
  */
+/** How long a refused client waits in silence before the signal: `delayMs` plus the blinding draw. */
+export function refusalSilenceMs(
+  refusal: { delayMs?: number; blinding?: boolean | { minMs: number; maxMs: number } },
+  random: () => number = Math.random,
+): number {
+  const fixed = refusal.delayMs ?? 0;
+  const range = refusal.blinding === true ? s2nBlinding : refusal.blinding;
+  if (range === undefined || range === false) return fixed;
+  return fixed + range.minMs + Math.floor(random() * (range.maxMs - range.minMs + 1));
+}
+
 export function refusalRecord(context: RefusalContext): Buffer | undefined {
-  const close = context.style === 'close';
+  const close = context.style !== 'alert';
   const level = close ? alertLevel.warning : alertLevel.fatal;
   // TLS 1.2 has no certificate_required alert; RFC 5246 section 7.4.6 suggests handshake_failure.
   const alert =

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { ApiAnswer, ApiRequest } from './built-in-api.ts';
+import { isIP } from 'node:net';
+import { type ApiAnswer, type ApiRequest, albErrorAnswer } from './built-in-api.ts';
 
 const hopByHop = new Set([
   'connection',
@@ -10,7 +11,6 @@ const hopByHop = new Set([
   'upgrade',
   'te',
   'trailer',
-  'host',
   'http2-settings',
 ]);
 
@@ -25,13 +25,14 @@ function forwardableHeaders(headers: IncomingHttpHeaders): Record<string, string
 
 /**
  * Forwards an accepted request to the upstream URL (path and query appended to its path), with
- * the `X-Amzn-Mtls-*` headers added, as the ALB forwards to its target. Resolves with the answer
- * to relay; rejects when the upstream cannot be reached (the caller answers 502 like the ALB).
+ * the client's Host and the `X-Amzn-Mtls-*` headers, as the ALB forwards to its target. Resolves
+ * with the answer to relay, or the ALB's 504 page when the upstream stays silent for `timeoutMs`
+ * (connecting included); rejects when the upstream cannot be reached (the caller answers 502).
  */
 export function proxyToUpstream(
   upstream: string,
   request: ApiRequest,
-  timeoutMs = 30_000,
+  timeoutMs: number,
 ): Promise<ApiAnswer> {
   const base = new URL(upstream);
   const incoming = new URL(request.url, 'http://emulator.invalid');
@@ -50,6 +51,10 @@ export function proxyToUpstream(
           'content-length': String(request.body.length),
         },
         timeout: timeoutMs,
+        // Node would derive SNI from the forwarded Host; the upstream is reached by its own name.
+        ...(target.protocol === 'https:' && isIP(target.hostname) === 0
+          ? { servername: target.hostname }
+          : {}),
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -65,10 +70,15 @@ export function proxyToUpstream(
         });
       },
     );
-    outgoing.on('timeout', () =>
-      outgoing.destroy(new Error(`upstream ${target.host} did not answer in ${timeoutMs} ms`)),
-    );
-    outgoing.on('error', reject);
+    let timedOut = false;
+    outgoing.on('timeout', () => {
+      timedOut = true;
+      outgoing.destroy();
+      resolve(albErrorAnswer(504));
+    });
+    outgoing.on('error', (error) => {
+      if (!timedOut) reject(error);
+    });
     outgoing.end(request.body);
   });
 }

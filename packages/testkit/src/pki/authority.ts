@@ -41,6 +41,12 @@ export interface CrlOptions {
   thisUpdate?: Date;
   /** @default seven days after thisUpdate */
   nextUpdate?: Date;
+  /** The cRLNumber. @default seconds since the epoch at thisUpdate (so a newer CRL has a higher one) */
+  crlNumber?: number;
+  /** Makes a delta CRL (deltaCRLIndicator) updating the full CRL with this cRLNumber. */
+  deltaOf?: number;
+  /** Entries with reason removeFromCRL: no longer revoked since the full CRL (delta CRLs). */
+  removed?: Issued[];
 }
 
 /**
@@ -218,13 +224,22 @@ class Authority implements CertificateAuthority {
       signingAlgorithm: signingAlgorithmFor(this.keys.privateKey),
       extensions: [
         await x509.AuthorityKeyIdentifierExtension.create(this.keys.publicKey),
-        crlNumber(thisUpdate),
+        integerExtension('2.5.29.20', opts.crlNumber ?? Math.max(1, Math.floor(thisUpdate.getTime() / 1000))),
+        // RFC 5280 5.2.4: critical, so a reader that does not know deltas refuses the list.
+        ...(opts.deltaOf === undefined ? [] : [integerExtension('2.5.29.27', opts.deltaOf, true)]),
       ],
-      entries: (opts.revoked ?? []).map((revoked) => ({
-        serialNumber: revoked.serialHex,
-        revocationDate: new Date(Math.min(thisUpdate.getTime(), Date.now())),
-        reason: x509.X509CrlReason.keyCompromise,
-      })),
+      entries: [
+        ...(opts.revoked ?? []).map((revoked) => ({
+          serialNumber: revoked.serialHex,
+          revocationDate: new Date(Math.min(thisUpdate.getTime(), Date.now())),
+          reason: x509.X509CrlReason.keyCompromise,
+        })),
+        ...(opts.removed ?? []).map((removed) => ({
+          serialNumber: removed.serialHex,
+          revocationDate: new Date(Math.min(thisUpdate.getTime(), Date.now())),
+          reason: x509.X509CrlReason.removeFromCRL,
+        })),
+      ],
     });
     // OpenSSL (Node, nginx, HAProxy) reads only the `X509 CRL` label, not the `CRL` @peculiar/x509 writes.
     return derToPem(new Uint8Array(crl.rawData), 'X509 CRL');
@@ -272,11 +287,10 @@ function leafKeyUsage(keys: CryptoKeyPair): x509.KeyUsageFlags {
     : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
 }
 
-/** CRL number (2.5.29.20): increases with thisUpdate, so a reloaded CRL is seen as newer. */
-function crlNumber(thisUpdate: Date): x509.Extension {
-  const value = Math.max(1, Math.floor(thisUpdate.getTime() / 1000));
+/** An extension holding one INTEGER: cRLNumber (2.5.29.20), deltaCRLIndicator (2.5.29.27). */
+function integerExtension(oid: string, value: number, critical = false): x509.Extension {
   const bytes: number[] = [];
   for (let rest = value; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
-  if ((bytes[0] ?? 0) >= 0x80) bytes.unshift(0);
-  return new x509.Extension('2.5.29.20', false, new Uint8Array([0x02, bytes.length, ...bytes]));
+  if (bytes.length === 0 || (bytes[0] ?? 0) >= 0x80) bytes.unshift(0);
+  return new x509.Extension(oid, critical, new Uint8Array([0x02, bytes.length, ...bytes]));
 }

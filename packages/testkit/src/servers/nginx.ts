@@ -9,7 +9,9 @@ import { widgetJson, widgetListJson } from './widgets.ts';
 
 /**
  * Starts nginx in the foreground as an mTLS terminator on a free loopback port: client certificate
- * required, checked against `caPem` and the CRLs; answers `GET /widgets` and `GET /widgets/1`.
+ * required (`ssl_verify_client on`), checked against `caPem` and the CRLs; answers `GET /widgets`
+ * and `GET /widgets/1`. A bad or missing certificate gets nginx's stock 400 page unless
+ * `refusal: 'close'`.
  */
 export async function startNginx(opts: NginxOptions): Promise<MtlsTerminator> {
   const binary = requireBinary('nginx', opts.binary);
@@ -34,7 +36,7 @@ export async function startNginx(opts: NginxOptions): Promise<MtlsTerminator> {
       await mkdir(join(files.dir, 'temp'), { recursive: true });
       await writeFile(
         conf,
-        nginxConf({ port, files, protocols, verifyDepth, refusal: opts.refusal ?? 'close' }),
+        nginxConf({ port, files, protocols, verifyDepth, refusal: opts.refusal ?? 'http-400' }),
       );
       // master_process off: one process that never switches user, so it can read its 0700 folder.
       const globals = `daemon off; master_process off; pid ${join(files.dir, 'nginx.pid')}; error_log ${errorLog} info;`;
@@ -52,8 +54,9 @@ function nginxConf(args: {
 }): string {
   const { files } = args;
   const temp = join(files.dir, 'temp');
-  // nginx finishes the handshake whatever the verdict and then answers 400 itself (codes 495/496);
-  // 444 closes the connection without a byte, like the ALB.
+  // nginx finishes the handshake whatever the verdict and then answers 400 itself (internal codes
+  // 495/496: "The SSL certificate error", 496 "No required SSL certificate was sent"); 'close'
+  // maps both to 444, which drops the connection without a byte.
   const refusal =
     args.refusal === 'close'
       ? ['    error_page 495 496 =444 @refused;', '    location @refused { return 444; }']

@@ -29,9 +29,10 @@ export interface NginxOptions extends MtlsTerminatorOptions {
    */
   verifyDepth?: number;
   /**
-   * What a client with a bad or missing certificate gets. nginx completes the handshake and by
-   * itself answers HTTP 400 ('http-400'); 'close' drops the connection without an answer
-   * (nginx `return 444`), which is what a client of the ALB sees. @default 'close'
+   * What a client with a bad or missing certificate gets. Stock nginx completes the handshake and
+   * answers HTTP 400 itself ('http-400': `400 No required SSL certificate was sent` without a
+   * certificate, `400 The SSL certificate error` for a refused one); 'close' drops the connection
+   * after the handshake without an answer (`error_page 495 496 =444`). @default 'http-400'
    */
   refusal?: 'close' | 'http-400';
 }

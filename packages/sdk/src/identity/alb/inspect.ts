@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { crlSignedBy, nameDer, normalizeSerial, parseCrls, type RevocationList } from '../crl.ts';
+import { judgeCrls, nameDer, normalizeSerial, parseCrls, type RevocationList, revokedBy } from '../crl.ts';
 import { isSelfSigned, keyMatches, signedBy } from '../formats/chain.ts';
 import { splitPemBlocks } from '../pem.ts';
 import type {
@@ -79,7 +79,11 @@ export function inspectIdentity(
   const revocation =
     options.crlPems === undefined
       ? []
-      : revocationFindings(path, trustStore ?? [], options.crlPems, now, source);
+      : revocationFindings(path, trustStore ?? [], options.crlPems, {
+          now,
+          source,
+          authoritative: options.trustStoreStandIn !== true,
+        });
   const purpose = purposeFindings(leaf, source);
   const keyType = keyTypeFindings(identity, source);
   findings.push(...depthFindings, ...untrusted, ...validity, ...revocation, ...purpose, ...keyType);
@@ -156,8 +160,7 @@ function revocationFindings(
   path: readonly X509Certificate[],
   trustStore: readonly X509Certificate[],
   crlPems: readonly string[],
-  now: number,
-  source: string,
+  options: { readonly now: number; readonly source: string; readonly authoritative: boolean },
 ): IdentityFinding[] {
   const findings: IdentityFinding[] = [];
   const lists: RevocationList[] = [];
@@ -173,54 +176,31 @@ function revocationFindings(
       });
     }
   });
-  for (const crl of lists) {
-    const label = `CRL #${crl.index + 1} (issuer ${crl.issuer})`;
-    const issuer = trustStore.find((ca) => nameDer(ca, 'subject').equals(crl.issuerDer));
-    if (!issuer) {
-      findings.push({
-        code: 'CRL_INVALID',
-        severity: 'error',
-        message: `${label}: no CA in the trust store has this issuer name`,
-        details: { crl: crl.index, issuer: crl.issuer },
-      });
-      continue;
-    }
-    const signed = crlSignedBy(crl, issuer);
-    if (signed !== true) {
-      findings.push({
-        code: 'CRL_INVALID',
-        severity: 'error',
-        message: `${label}: ${signed === undefined ? 'signature algorithm not supported' : 'signature does not verify with the issuing CA'}`,
-        details: {
-          crl: crl.index,
-          issuer: crl.issuer,
-          badSignature: signed === false,
-          // The ALB fails verification (ClientCertCrlProcessingError) only for a CRL it must consult.
-          appliesToPath: path.slice(0, -1).some((cert) => nameDer(cert, 'issuer').equals(crl.issuerDer)),
-        },
-      });
-      continue;
-    }
-    if (crl.nextUpdate !== undefined && crl.nextUpdate.getTime() < now) {
-      findings.push({
-        code: 'CRL_STALE',
-        severity: 'warning',
-        message: `${label}: nextUpdate ${crl.nextUpdate.toISOString()} has passed; the ALB keeps using it until the trust store is updated`,
-        details: { crl: crl.index, nextUpdate: crl.nextUpdate.toISOString() },
-      });
-    }
-    for (const cert of path.slice(0, -1)) {
-      if (!nameDer(cert, 'issuer').equals(crl.issuerDer)) continue;
-      const serial = normalizeSerial(cert.serialNumber);
-      if (crl.revokedSerials.has(serial)) {
-        findings.push({
-          code: 'CLIENT_CERT_REVOKED',
-          severity: 'error',
-          message: `${source}: serial ${serial} of "${cert.subject.replaceAll('\n', ', ')}" is listed in ${label}`,
-          details: { crl: crl.index, serial },
-        });
-      }
-    }
+  const { judged, findings: listFindings } = judgeCrls(lists, trustStore, options);
+  for (const finding of listFindings) {
+    const crl = judged.find(
+      (j) => j.list.index === finding.details?.['crl'] && j.list.issuer === finding.details['issuer'],
+    );
+    // The ALB fails verification (ClientCertCrlProcessingError) only for a CRL it must consult.
+    const appliesToPath =
+      crl !== undefined &&
+      path.slice(0, -1).some((cert) => nameDer(cert, 'issuer').equals(crl.list.issuerDer));
+    findings.push(
+      finding.details?.['badSignature'] === undefined
+        ? finding
+        : { ...finding, details: { ...finding.details, appliesToPath } },
+    );
   }
+  path.slice(0, -1).forEach((cert, i) => {
+    const serial = normalizeSerial(cert.serialNumber);
+    const listing = revokedBy(judged, serial, nameDer(cert, 'issuer'), path[i + 1]);
+    if (listing === undefined) return;
+    findings.push({
+      code: 'CLIENT_CERT_REVOKED',
+      severity: 'error',
+      message: `${options.source}: serial ${serial} of "${cert.subject.replaceAll('\n', ', ')}" is listed in ${listing.label}`,
+      details: { crl: listing.list.index, serial },
+    });
+  });
   return findings;
 }

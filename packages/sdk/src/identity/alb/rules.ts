@@ -141,7 +141,13 @@ export function presentedDepth(leafSelfSigned: boolean, chain: readonly X509Cert
 /** Turns an error finding into the typed error `readIdentity` throws. */
 export function findingError(finding: IdentityFinding, source: string): IdentityError {
   const code = finding.code;
-  if (code === 'CRL_INVALID' || code === 'CRL_STALE' || code === 'CLIENT_CERT_EXPIRING') {
+  if (
+    code === 'CRL_INVALID' ||
+    code === 'CRL_STALE' ||
+    code === 'CRL_UNVERIFIED' ||
+    code === 'CRL_INCOMPLETE' ||
+    code === 'CLIENT_CERT_EXPIRING'
+  ) {
     throw new TypeError(`finding ${code} is not an identity error`);
   }
   return new IdentityError(code, finding.message, { details: { source, ...finding.details } });
