@@ -156,16 +156,7 @@ class MtlsClient {
     if (hooks.onRequest !== undefined || hooks.onResponse !== undefined || hooks.onError !== undefined) {
       // The observe-only hooks are the first middleware: they see the request as the caller made
       // it and the response as the caller gets it.
-      let startedAt = 0;
-      const observed = hooksMiddleware(hooks, () => startedAt);
-      const onRequest = observed.onRequest;
-      this.#middleware.push({
-        ...observed,
-        onRequest: (context) => {
-          if (context.request.attempt === 0) startedAt = performance.now();
-          return onRequest?.(context);
-        },
-      });
+      this.#middleware.push(hooksMiddleware(hooks));
     }
     for (const middleware of options.middleware ?? []) this.use(middleware);
     this.#context = {

@@ -12,6 +12,8 @@ export interface MiddlewareRequest {
   readonly body: string | Uint8Array | Blob | undefined;
   /** 0 for the first attempt. */
   readonly attempt: number;
+  /** When the call started (`performance.now()`), for durations across attempts. */
+  readonly startedAt: number;
 }
 
 /** A response after decoding (`data` as `parseAs` read it); middleware may return another. */
@@ -54,7 +56,7 @@ export function observe<T>(hook: (value: T) => void, value: T): void {
  * The observe-only hooks of `ClientOptions.hooks` as a middleware: they see the same moments, never
  * change anything, and cannot break a request by throwing.
  */
-export function hooksMiddleware(hooks: ClientHooks, startedAt: () => number): Middleware {
+export function hooksMiddleware(hooks: ClientHooks): Middleware {
   const { onRequest, onResponse, onError } = hooks;
   const middleware: { -readonly [K in keyof Middleware]: Middleware[K] } = {};
   if (onRequest !== undefined) {
@@ -70,7 +72,7 @@ export function hooksMiddleware(hooks: ClientHooks, startedAt: () => number): Mi
         url: request.url,
         attempt: request.attempt,
         status: response.status,
-        durationMs: performance.now() - startedAt(),
+        durationMs: performance.now() - request.startedAt,
       });
       return undefined;
     };

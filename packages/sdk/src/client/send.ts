@@ -157,7 +157,7 @@ async function run(
     }
     if (!observed) throw error;
     // A failure while waiting for the next attempt belongs to that attempt.
-    if (current?.attempt !== attempt) current = requestView(request, url, attempt);
+    if (current?.attempt !== attempt) current = requestView(request, url, attempt, started);
     const view = current;
     let thrown: Error = error;
     for (let i = middleware.length - 1; i >= 0; i -= 1) {
@@ -186,7 +186,7 @@ async function run(
           );
         }
       }
-      current = observed ? requestView(request, url, attempt) : undefined;
+      current = observed ? requestView(request, url, attempt, started) : undefined;
       if (trace !== undefined) {
         trace.attempts = attempt + 1;
         const identity = traceIdentity(pool.identity);
@@ -280,7 +280,12 @@ async function run(
   }
 }
 
-function requestView(request: PreparedRequest, url: string, attempt: number): MiddlewareRequest {
+function requestView(
+  request: PreparedRequest,
+  url: string,
+  attempt: number,
+  startedAt: number,
+): MiddlewareRequest {
   const body = request.body.body;
   return {
     method: request.method,
@@ -288,6 +293,7 @@ function requestView(request: PreparedRequest, url: string, attempt: number): Mi
     headers: toHeaders(request.headers),
     body: typeof body === 'string' || body instanceof Uint8Array || body instanceof Blob ? body : undefined,
     attempt,
+    startedAt,
   };
 }
 
