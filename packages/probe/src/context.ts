@@ -1,4 +1,5 @@
-import type { ClientIdentity, ExchangeOutcome, ExchangeRequest } from '@mtls-link/sdk';
+import type { ClientIdentity } from '@mtls-link/sdk';
+import type { ExchangeOutcome, ExchangeRequest } from '@mtls-link/sdk/diagnostics';
 import type { ProbeError } from './errors.ts';
 import type { Resolution } from './net/resolve.ts';
 import type { CheckResult, ProbeTarget } from './result.ts';

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import type { ClientIdentity, IdentityInspection } from '@mtls-link/sdk';
+import type { ClientIdentity } from '@mtls-link/sdk';
+import type { IdentityInspection } from '@mtls-link/sdk/diagnostics';
 import { judgeIdentity, REVOCATION_FINDINGS } from './identity-judgement.ts';
 
 const ekuNames: Readonly<Record<string, string>> = {

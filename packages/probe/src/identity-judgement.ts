@@ -1,9 +1,5 @@
-import {
-  type ClientIdentity,
-  type IdentityFinding,
-  type IdentityInspection,
-  inspectIdentity,
-} from '@mtls-link/sdk';
+import type { ClientIdentity } from '@mtls-link/sdk';
+import { type IdentityFinding, type IdentityInspection, inspectIdentity } from '@mtls-link/sdk/diagnostics';
 
 /** Finding codes that belong to revocation.crl rather than client-cert.inspect. */
 export const REVOCATION_FINDINGS: ReadonlySet<string> = new Set([

@@ -1,4 +1,4 @@
-import { classifyFailure } from '@mtls-link/sdk';
+import { classifyFailure } from '@mtls-link/sdk/diagnostics';
 import {
   createTestPki,
   type Gateway,

@@ -1,4 +1,4 @@
-import { exchangeOnce } from '@mtls-link/sdk';
+import { exchangeOnce } from '@mtls-link/sdk/diagnostics';
 import { createTestPki, type Gateway, startGateway, type TestPki } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addressScope, percentile } from '../src/index.ts';

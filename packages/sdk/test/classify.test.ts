@@ -8,15 +8,9 @@ import {
   type TestPki,
 } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { classifyFailure, classifyHttpResponse } from '../src/diagnostics.ts';
 import type { ClientIdentity } from '../src/identity/types.ts';
-import {
-  type ClientOptions,
-  classifyFailure,
-  classifyHttpResponse,
-  createClient,
-  isMtlsLinkError,
-  type MtlsLinkError,
-} from '../src/index.ts';
+import { type ClientOptions, createClient, isMtlsLinkError, type MtlsLinkError } from '../src/index.ts';
 import {
   freePort,
   identityOf,

@@ -1,12 +1,36 @@
 import { describe, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
 import type { ClientIdentity } from '../src/identity/types.ts';
-import { type ClientResponse, createClient, type HttpError } from '../src/index.ts';
+import { type ClientResponse, createClient, type ErrorBodyOf, type HttpError } from '../src/index.ts';
 import type { components, paths } from './fixtures/widgets-api.generated.ts';
 
 type Widget = components['schemas']['Widget'];
 declare const identity: ClientIdentity;
 const api = createClient<paths>({ baseUrl: 'https://api.example.com', identity });
+
+describe('parseAs and typed error bodies', () => {
+  test('data follows parseAs', () => {
+    expectTypeOf(api.GET('/widgets', { parseAs: 'bytes' })).resolves.toEqualTypeOf<
+      ClientResponse<Uint8Array>
+    >();
+    expectTypeOf(api.GET('/widgets', { parseAs: 'text' })).resolves.toEqualTypeOf<ClientResponse<string>>();
+    expectTypeOf(api.GET('/widgets', { parseAs: 'stream' })).resolves.toEqualTypeOf<
+      ClientResponse<ReadableStream<Uint8Array>>
+    >();
+    expectTypeOf(api.GET('/widgets', { parseAs: 'json' })).resolves.toEqualTypeOf<ClientResponse<Widget[]>>();
+    expectTypeOf(api.request({ method: 'GET', path: '/x', parseAs: 'bytes' })).resolves.toEqualTypeOf<
+      ClientResponse<Uint8Array>
+    >();
+    // @ts-expect-error not a parseAs
+    void api.GET('/widgets', { parseAs: 'xml' });
+  });
+
+  test('ErrorBodyOf is the error response the document declares', () => {
+    type NotFound = ErrorBodyOf<paths, '/widgets/{id}', 'get'>;
+    expectTypeOf<NotFound>().toEqualTypeOf<components['schemas']['Error']>();
+    expectTypeOf<HttpError<NotFound>['data']>().toEqualTypeOf<components['schemas']['Error'] | undefined>();
+  });
+});
 
 describe('typed method helpers over openapi-typescript paths', () => {
   test('data is the 2xx JSON body of the operation', () => {

@@ -1,6 +1,7 @@
 import { createTestPki, judgeClientChain, type TestPki } from '@mtls-link/testkit';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { type ClientIdentity, type IdentityFinding, inspectIdentity, readIdentity } from '../src/index.ts';
+import { type IdentityFinding, inspectIdentity } from '../src/diagnostics.ts';
+import { type ClientIdentity, readIdentity } from '../src/index.ts';
 
 let pki: TestPki;
 let crlPems: string[];

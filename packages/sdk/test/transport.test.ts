@@ -97,7 +97,8 @@ describe('one keep-alive pool per identity', () => {
     await api.close();
     expect((await Promise.all(inFlight)).map((response) => response.status)).toEqual([200, 200, 200]);
     const error = (await api.GET('/widgets').catch((e: unknown) => e)) as MtlsLinkError;
-    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.code).toBe('CLIENT_CLOSED');
+    expect(error.name).toBe('ClientClosedError');
     expect(error.message).toContain('closed');
     // Not the generic "fix the option named in the message": no option is wrong here.
     expect(error.hint).toContain('close() was called');

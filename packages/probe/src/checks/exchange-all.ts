@@ -1,4 +1,5 @@
-import { type ClientIdentity, type ExchangeOutcome, exchangeOnce } from '@mtls-link/sdk';
+import type { ClientIdentity } from '@mtls-link/sdk';
+import { type ExchangeOutcome, exchangeOnce } from '@mtls-link/sdk/diagnostics';
 import type { ProbeContext } from '../context.ts';
 import { formatHostPort } from '../net/address.ts';
 import { type ExchangeIdentity, type TlsExchangeResult, tlsExchange } from '../net/tls-exchange.ts';

@@ -1,4 +1,4 @@
-import { type ExchangeOutcome, evidenceText } from '@mtls-link/sdk';
+import { type ExchangeOutcome, evidenceText } from '@mtls-link/sdk/diagnostics';
 
 type Refused = Extract<ExchangeOutcome['verdict'], { kind: 'refused' }>;
 

@@ -1,4 +1,4 @@
-import { type JudgedCrl, judgeCrlPems, parseCrls } from '@mtls-link/sdk';
+import { type JudgedCrl, judgeCrlPems, parseCrls } from '@mtls-link/sdk/diagnostics';
 import { isProbeCode } from '../codes.ts';
 import type { CrlInput, ProbeContext } from '../context.ts';
 import { type Check, fail, pass, warn } from './check.ts';

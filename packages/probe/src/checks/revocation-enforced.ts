@@ -1,4 +1,4 @@
-import { inspectIdentity } from '@mtls-link/sdk';
+import { inspectIdentity } from '@mtls-link/sdk/diagnostics';
 import type { ProbeContext } from '../context.ts';
 import { REVOCATION_FINDINGS } from '../identity-judgement.ts';
 import { type Check, fail, pass, warn } from './check.ts';

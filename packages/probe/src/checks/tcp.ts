@@ -1,4 +1,4 @@
-import { classifyFailure } from '@mtls-link/sdk';
+import { classifyFailure } from '@mtls-link/sdk/diagnostics';
 import { isProbeCode, type ProbeCode } from '../codes.ts';
 import type { DialTarget, ProbeContext } from '../context.ts';
 import { ProbeError } from '../errors.ts';

@@ -1,4 +1,4 @@
-import type { ExchangeOutcome } from '@mtls-link/sdk';
+import type { ExchangeOutcome } from '@mtls-link/sdk/diagnostics';
 import { codeForAlbStatus, codeForRefusalAlert } from '../alb-verify-status.ts';
 import { hintFor, isProbeCode } from '../codes.ts';
 import type { ProbeContext } from '../context.ts';

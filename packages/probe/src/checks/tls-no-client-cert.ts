@@ -1,4 +1,4 @@
-import type { ExchangeOutcome } from '@mtls-link/sdk';
+import type { ExchangeOutcome } from '@mtls-link/sdk/diagnostics';
 import { isProbeCode } from '../codes.ts';
 import type { ProbeContext } from '../context.ts';
 import { type Check, type CheckOutcome, fail, pass, warn } from './check.ts';

@@ -1,4 +1,4 @@
-import { classifyFailure } from '@mtls-link/sdk';
+import { classifyFailure } from '@mtls-link/sdk/diagnostics';
 import { isProbeCode, type ProbeCode } from '../codes.ts';
 import { formatHostPort } from '../net/address.ts';
 import { classifyExchange } from '../net/exchange-failure.ts';

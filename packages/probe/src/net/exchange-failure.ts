@@ -1,4 +1,5 @@
-import { classifyFailure, type MtlsLinkError } from '@mtls-link/sdk';
+import type { MtlsLinkError } from '@mtls-link/sdk';
+import { classifyFailure } from '@mtls-link/sdk/diagnostics';
 import type { TlsExchangeResult } from './tls-exchange.ts';
 
 /**

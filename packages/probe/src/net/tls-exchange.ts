@@ -7,7 +7,7 @@ import {
   type TLSSocket,
   connect as tlsConnect,
 } from 'node:tls';
-import { alertOfError } from '@mtls-link/sdk';
+import { alertOfError } from '@mtls-link/sdk/diagnostics';
 
 /** The PEM a TLS connection presents; never reported. */
 export interface ExchangeIdentity {

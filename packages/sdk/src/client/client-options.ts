@@ -3,6 +3,7 @@ import { ConfigError, type MtlsLinkError } from '../errors/index.ts';
 import type { ClientIdentity, IdentityProvider } from '../identity/types.ts';
 import { isIdentityProvider, type PoolSettings } from '../transport/index.ts';
 import type { RetryEvent } from './client-events.ts';
+import type { Middleware } from './middleware.ts';
 import type { HeadersInit } from './openapi-types.ts';
 import { type RetryOptions, type RetryPolicy, retryDefaults } from './retry-policy.ts';
 
@@ -77,6 +78,14 @@ export interface ClientOptions {
   readonly minForcedRefreshInterval?: number;
   /** Custom DNS lookup for the connections (e.g. a specific resolver). */
   readonly lookup?: LookupFunction;
+  /**
+   * Largest response body read, in bytes; a larger one fails with RESPONSE_TOO_LARGE and the rest
+   * is not read (undici stops at the limit, whatever parseAs). `Infinity` turns the limit off.
+   * @default 10485760 (10 MiB, API Gateway's own payload limit)
+   */
+  readonly maxResponseSize?: number;
+  /** Middleware installed at creation, as `use()` would (see `Middleware`). */
+  readonly middleware?: readonly Middleware[];
 }
 
 export interface ResolvedClientOptions {
@@ -101,6 +110,7 @@ const clientDefaults = {
   connections: 32,
   keepAliveTimeoutMs: 4_000,
   minForcedRefreshIntervalMs: 5_000,
+  maxResponseSize: 10 * 1024 * 1024,
 } as const;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -126,6 +136,19 @@ function nonNegativeInteger(name: string, value: number | undefined, fallback: n
       {
         details: { option: name },
       },
+    );
+  }
+  return value;
+}
+
+function responseLimit(value: number | undefined): number {
+  if (value === undefined) return clientDefaults.maxResponseSize;
+  if (value === Number.POSITIVE_INFINITY) return -1;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `option maxResponseSize must be a positive integer of bytes (or Infinity), got ${String(value)}`,
+      { details: { option: 'maxResponseSize' } },
     );
   }
   return value;
@@ -165,6 +188,11 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
       'option identity must be an IdentityProvider (fromSecretsManager, fromFiles, ...) or a ClientIdentity',
       { details: { option: 'identity' } },
     );
+  }
+  if (options.middleware !== undefined && !Array.isArray(options.middleware)) {
+    throw new ConfigError('CONFIG_INVALID', 'option middleware must be an array of middleware objects', {
+      details: { option: 'middleware' },
+    });
   }
   const timeouts = options.timeouts ?? {};
   const retry =
@@ -214,6 +242,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
         options.maxRequestsPerConnection,
         0,
       ),
+      maxResponseSize: responseLimit(options.maxResponseSize),
     },
     totalTimeoutMs: timeouts.total === undefined ? undefined : positive('timeouts.total', timeouts.total, 0),
     retry: retryPolicy,

@@ -1,8 +1,8 @@
+import { channel } from 'node:diagnostics_channel';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { Dispatcher } from 'undici';
-import { classifyFailure, classifyHttpResponse } from '../classify/index.ts';
-import { type MtlsLinkError, ResponseValidationError } from '../errors/index.ts';
-import { TypedEmitter } from '../identity/events.ts';
+import { classifyFailure } from '../classify/index.ts';
+import { ConfigError, isMtlsLinkError, type MtlsLinkError } from '../errors/index.ts';
+import { TypedEmitter } from '../identity/lifecycle/events.ts';
 import {
   type ConnectionFacts,
   connectionFactsOf,
@@ -11,34 +11,42 @@ import {
   isIdentityProvider,
 } from '../transport/index.ts';
 import type { ClientEvents, RetryEvent } from './client-events.ts';
-import {
-  type ClientOptions,
-  type RequestInfo,
-  type ResolvedClientOptions,
-  resolveClientOptions,
-} from './client-options.ts';
+import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './client-options.ts';
+import { hooksMiddleware, type Middleware, observe } from './middleware.ts';
 import type {
   ClientResponse,
   HeadersInit,
   MethodHelper,
+  ParseAs,
+  ParsedAs,
   QueryValue,
   RequestTimeouts,
   UntypedPaths,
 } from './openapi-types.ts';
-import { encodeBody, fillPathTemplate, mergeHeaders, queryString } from './request-target.ts';
-import { backoffDelay, isIdempotent, isRetryableFailure, parseRetryAfter } from './retry-policy.ts';
+import { encodeRequestBody } from './request-body.ts';
+import { fillPathTemplate, mergeHeaders, queryString } from './request-target.ts';
+import { checkRequestOptions } from './request-validation.ts';
+import { type PreparedRequest, type SendContext, send } from './send.ts';
+import { POOL_SWAP_CHANNEL, RETRY_CHANNEL } from './tracing.ts';
 
-export interface UntypedRequest<S extends StandardSchemaV1 | undefined = undefined> {
+export interface UntypedRequest<
+  S extends StandardSchemaV1 | undefined = undefined,
+  A extends ParseAs | undefined = undefined,
+> {
   readonly method: string;
   /** Path below baseUrl, e.g. `/widgets/1`. */
   readonly path: string;
   readonly query?: Readonly<Record<string, QueryValue>>;
   readonly headers?: HeadersInit;
-  /** Strings and bytes are sent as they are, anything else as JSON. */
+  /**
+   * string, bytes (Uint8Array, ArrayBuffer, any typed array), Blob, URLSearchParams, FormData,
+   * ReadableStream or an async iterable (streamed, never retried); anything else is sent as JSON.
+   */
   readonly body?: unknown;
   readonly signal?: AbortSignal;
   readonly timeouts?: RequestTimeouts;
   readonly schema?: S;
+  readonly parseAs?: A;
 }
 
 export interface ClientStats {
@@ -52,6 +60,11 @@ export interface ClientStats {
   readonly poolSwaps: number;
 }
 
+export interface CloseOptions {
+  /** Requests still in flight after this long are cut off (their connections destroyed). @default wait for them */
+  readonly timeoutMs?: number;
+}
+
 export interface Client<Paths = UntypedPaths> {
   readonly GET: MethodHelper<Paths, 'get'>;
   readonly POST: MethodHelper<Paths, 'post'>;
@@ -61,24 +74,29 @@ export interface Client<Paths = UntypedPaths> {
   readonly HEAD: MethodHelper<Paths, 'head'>;
   readonly OPTIONS: MethodHelper<Paths, 'options'>;
   /** Any method and path; `data` is the schema's output, or `unknown` without one. */
-  request<S extends StandardSchemaV1 | undefined = undefined>(
-    request: UntypedRequest<S>,
-  ): Promise<ClientResponse<S extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S> : unknown>>;
+  request<S extends StandardSchemaV1 | undefined = undefined, A extends ParseAs | undefined = undefined>(
+    request: UntypedRequest<S, A>,
+  ): Promise<
+    ClientResponse<S extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S> : ParsedAs<A, unknown>>
+  >;
+  /** Adds middleware (see `Middleware`); returns the function that removes it again. */
+  use(middleware: Middleware): () => void;
   on<E extends keyof ClientEvents>(event: E, listener: (event: ClientEvents[E]) => void): () => void;
   stats(): ClientStats;
-  /** Waits for in-flight requests, then closes every connection. The identity provider stays open. */
-  close(): Promise<void>;
-}
-
-interface PreparedRequest {
-  readonly method: string;
-  /** Path with base path and query, as sent. */
-  readonly path: string;
-  readonly headers: Record<string, string | string[]> | undefined;
-  readonly body: string | Uint8Array | undefined;
-  readonly signal: AbortSignal | undefined;
-  readonly schema: StandardSchemaV1 | undefined;
-  readonly timeouts: RequestTimeouts | undefined;
+  /**
+   * Loads the identity and opens a connection to the API now, so that the first request does not
+   * pay for either (call it in the Lambda init phase, at module scope). Rejects with the typed
+   * error a request would get (secret, identity, DNS, TCP, TLS).
+   */
+  ready(options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Waits for in-flight requests, then closes every connection; with `timeoutMs`, requests still
+   * running then are cut off. Requests after close() fail with CLIENT_CLOSED. The identity provider
+   * stays open.
+   */
+  close(options?: CloseOptions): Promise<void>;
+  /** `await using api = createClient(...)` closes the client at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 interface OperationOptions {
@@ -92,44 +110,18 @@ interface OperationOptions {
   readonly signal?: AbortSignal;
   readonly timeouts?: RequestTimeouts;
   readonly schema?: StandardSchemaV1;
+  readonly parseAs?: ParseAs;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-async function validate(
-  schema: StandardSchemaV1,
-  value: unknown,
-  method: string,
-  url: string,
-): Promise<unknown> {
-  let result = schema['~standard'].validate(value);
-  if (result instanceof Promise) result = await result;
-  if (result.issues === undefined) return result.value;
-  const issues = result.issues.slice(0, 5).map((issue) => {
-    const path = issue.path?.map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.');
-    return path === undefined || path === '' ? issue.message : `${path}: ${issue.message}`;
-  });
-  throw new ResponseValidationError(
-    'RESPONSE_VALIDATION_FAILED',
-    `${method} ${url}: the response body does not match the schema (${issues.join('; ')})`,
-    { details: { method, url, issues: result.issues.length, vendor: schema['~standard'].vendor } },
-  );
+interface RequestParts {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: ReturnType<typeof mergeHeaders>;
+  readonly body: unknown;
+  readonly signal: AbortSignal | undefined;
+  readonly timeouts: RequestTimeouts | undefined;
+  readonly schema: StandardSchemaV1 | undefined;
+  readonly parseAs: ParseAs | undefined;
 }
 
 class MtlsClient {
@@ -137,6 +129,8 @@ class MtlsClient {
   readonly #transport: IdentityTransport;
   readonly #events = new TypedEmitter<ClientEvents>();
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #middleware: Middleware[] = [];
+  readonly #context: SendContext;
   #retries = 0;
   #identityRetries = 0;
 
@@ -145,7 +139,10 @@ class MtlsClient {
     const events = this.#events;
     this.#transport = new IdentityTransport(this.#options.identity, this.#options.pool, {
       minForcedRefreshIntervalMs: this.#options.minForcedRefreshIntervalMs,
-      onSwap: (event) => events.emit('pool-swap', event),
+      onSwap: (event) => {
+        events.emit('pool-swap', event);
+        if (poolSwapChannel.hasSubscribers) poolSwapChannel.publish(event);
+      },
     });
     const identity = this.#options.identity;
     if (isIdentityProvider(identity)) {
@@ -155,6 +152,48 @@ class MtlsClient {
         identity.on('expiry-warning', (event) => events.emit('expiry-warning', event)),
       );
     }
+    const hooks = this.#options.hooks;
+    if (hooks.onRequest !== undefined || hooks.onResponse !== undefined || hooks.onError !== undefined) {
+      // The observe-only hooks are the first middleware: they see the request as the caller made
+      // it and the response as the caller gets it.
+      this.#middleware.push(hooksMiddleware(hooks));
+    }
+    for (const middleware of options.middleware ?? []) this.use(middleware);
+    this.#context = {
+      options: this.#options,
+      transport: this.#transport,
+      middleware: this.#middleware,
+      classify: (cause, method, url, timeouts, pool) => this.#classify(cause, method, url, timeouts, pool),
+      emitRetry: (event) => this.#emitRetry(event),
+      countRetry: (afterIdentityRefresh) => {
+        if (afterIdentityRefresh) this.#identityRetries += 1;
+        else this.#retries += 1;
+      },
+    };
+  }
+
+  use(middleware: Middleware): () => void {
+    if (typeof middleware !== 'object' || middleware === null) {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        'use(): middleware must be an object with onRequest, onResponse or onError',
+        {
+          details: { option: 'middleware' },
+        },
+      );
+    }
+    for (const name of ['onRequest', 'onResponse', 'onError'] as const) {
+      if (middleware[name] !== undefined && typeof middleware[name] !== 'function') {
+        throw new ConfigError('CONFIG_INVALID', `use(): middleware.${name} must be a function`, {
+          details: { option: `middleware.${name}` },
+        });
+      }
+    }
+    this.#middleware.push(middleware);
+    return () => {
+      const index = this.#middleware.indexOf(middleware);
+      if (index !== -1) this.#middleware.splice(index, 1);
+    };
   }
 
   on<E extends keyof ClientEvents>(event: E, listener: (event: ClientEvents[E]) => void): () => void {
@@ -170,9 +209,37 @@ class MtlsClient {
     };
   }
 
-  async close(): Promise<void> {
+  async ready(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new ConfigError('CONFIG_INVALID', 'ready(): option signal must be an AbortSignal', {
+        details: { option: 'signal' },
+      });
+    }
+    const { origin, host, port } = this.#options;
+    try {
+      const pool = await this.#transport.ready(signal);
+      await pool.preconnect(host, port);
+    } catch (cause) {
+      if (isMtlsLinkError(cause)) throw cause;
+      if (signal?.aborted === true) throw cause;
+      throw this.#classify(cause, 'CONNECT', origin, undefined);
+    }
+  }
+
+  async close(options: CloseOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `close(): option timeoutMs must be a non-negative number, got ${String(timeoutMs)}`,
+        {
+          details: { option: 'timeoutMs' },
+        },
+      );
+    }
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
-    await this.#transport.close();
+    await this.#transport.close(timeoutMs);
   }
 
   operation(
@@ -180,185 +247,91 @@ class MtlsClient {
     template: string,
     options: OperationOptions | undefined,
   ): Promise<ClientResponse<unknown>> {
-    const params = options?.params;
     let path: string;
-    let encoded: ReturnType<typeof encodeBody>;
     try {
-      path = fillPathTemplate(template, params?.path);
-      encoded = encodeBody(options?.body);
+      path = fillPathTemplate(template, options?.params?.path);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.send({
+    const params = options?.params;
+    return this.#prepareAndSend({
       method,
       path: this.#options.basePath + path + queryString(params?.query),
-      headers: mergeHeaders(this.#options.headers, params?.header, options?.headers, encoded.contentType),
-      body: encoded.body,
+      headers: mergeHeaders(this.#options.headers, params?.header, options?.headers, undefined),
+      body: options?.body,
       signal: options?.signal,
       schema: options?.schema,
       timeouts: options?.timeouts,
+      parseAs: options?.parseAs,
     });
   }
 
-  request(request: UntypedRequest<StandardSchemaV1 | undefined>): Promise<ClientResponse<unknown>> {
-    let encoded: ReturnType<typeof encodeBody>;
-    try {
-      encoded = encodeBody(request.body);
-    } catch (error) {
-      return Promise.reject(error);
+  request(
+    request: UntypedRequest<StandardSchemaV1 | undefined, ParseAs | undefined>,
+  ): Promise<ClientResponse<unknown>> {
+    if (typeof request !== 'object' || request === null) {
+      return Promise.reject(
+        new ConfigError('CONFIG_INVALID', 'request(): the argument must be an object { method, path, ... }', {
+          details: { option: 'request' },
+        }),
+      );
     }
-    const path = request.path.startsWith('/') ? request.path : `/${request.path}`;
+    const givenPath = typeof request.path === 'string' ? request.path : String(request.path);
+    const path = givenPath.startsWith('/') ? givenPath : `/${givenPath}`;
     let query = queryString(request.query);
     // An untyped path may carry its own query string already.
     if (query !== '' && path.includes('?')) query = `&${query.slice(1)}`;
-    return this.send({
-      method: request.method.toUpperCase(),
+    return this.#prepareAndSend({
+      method: typeof request.method === 'string' ? request.method.toUpperCase() : String(request.method),
       path: this.#options.basePath + path + query,
-      headers: mergeHeaders(this.#options.headers, undefined, request.headers, encoded.contentType),
-      body: encoded.body,
+      headers: mergeHeaders(this.#options.headers, undefined, request.headers, undefined),
+      body: request.body,
       signal: request.signal,
       schema: request.schema,
       timeouts: request.timeouts,
+      parseAs: request.parseAs,
     });
   }
 
-  async send(request: PreparedRequest): Promise<ClientResponse<unknown>> {
-    const options = this.#options;
-    const transport = this.#transport;
-    const hooks = options.hooks;
-    const { method, path } = request;
-    const url = options.origin + path;
-    const idempotent = isIdempotent(method, request.headers);
-    const total = request.timeouts?.total ?? options.totalTimeoutMs;
-    let signal = request.signal;
-    let totalTimer: NodeJS.Timeout | undefined;
-    let totalTimedOut = false;
-    if (total !== undefined) {
-      const controller = new AbortController();
-      totalTimer = setTimeout(() => {
-        totalTimedOut = true;
-        controller.abort();
-      }, total);
-      signal = signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]);
-    }
-    const dispatch: Dispatcher.RequestOptions = {
-      origin: options.origin,
-      path,
-      method: method as Dispatcher.HttpMethod,
-      headers: request.headers ?? null,
-      body: request.body ?? null,
-      signal: signal ?? null,
-    };
-    if (request.timeouts?.headers !== undefined) dispatch.headersTimeout = request.timeouts.headers;
-    if (request.timeouts?.body !== undefined) dispatch.bodyTimeout = request.timeouts.body;
-
-    const started = hooks.onResponse !== undefined || options.retry.attempts > 0 ? performance.now() : 0;
-    let attempt = 0;
-    let retries = 0;
-    let identityRetried = false;
+  async #prepareAndSend(parts: RequestParts): Promise<ClientResponse<unknown>> {
+    checkRequestOptions(parts);
+    let body: Awaited<ReturnType<typeof encodeRequestBody>>;
     try {
-      for (;;) {
-        let pool = transport.pool;
-        if (pool === undefined) {
-          try {
-            pool = await transport.ready();
-          } catch (cause) {
-            // The identity did not load (secret not found, throttled, client closed): onError sees it too.
-            throw this.#failed(this.#classify(cause, method, url, request.timeouts, totalTimedOut, signal), {
-              method,
-              url,
-              attempt,
-            });
-          }
-        }
-        if (hooks.onRequest !== undefined) observe(hooks.onRequest, { method, url, attempt });
-        let error: MtlsLinkError;
-        let retryAfterMs: number | undefined;
-        try {
-          const response = await pool.agent.request(dispatch);
-          const status = response.statusCode;
-          if (status >= 200 && status < 300) {
-            const text = await response.body.text();
-            let data: unknown;
-            if (text !== '') {
-              const type = response.headers['content-type'];
-              data = typeof type === 'string' && type.includes('json') ? parseJson(text, method, url) : text;
-            }
-            if (request.schema !== undefined) data = await validate(request.schema, data, method, url);
-            if (hooks.onResponse !== undefined) {
-              observe(hooks.onResponse, {
-                method,
-                url,
-                attempt,
-                status,
-                durationMs: performance.now() - started,
-              });
-            }
-            return { data, status, headers: response.headers };
-          }
-          const body = await response.body.text();
-          error = classifyHttpResponse({ status, method, url, headers: response.headers, body });
-          retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-        } catch (cause) {
-          if (isPoolClosedRace(cause) && transport.pool !== pool && !transport.closed) continue;
-          error = this.#classify(cause, method, url, request.timeouts, totalTimedOut, signal, pool);
-        }
-
-        if (error.code === 'MTLS_REJECTED' && !transport.closed) {
-          if (idempotent && !identityRetried) {
-            identityRetried = true;
-            if (await transport.recoverFromRejection(pool.fingerprint256)) {
-              this.#identityRetries += 1;
-              attempt += 1;
-              this.#emitRetry({ method, url, retry: attempt, delayMs: 0, error, afterIdentityRefresh: true });
-              continue;
-            }
-          } else if (!idempotent) {
-            // Not retried (it may have reached the server), but the next requests get a fresh identity.
-            void transport.recoverFromRejection(pool.fingerprint256);
-          }
-        }
-        if (
-          idempotent &&
-          retries < options.retry.attempts &&
-          isRetryableFailure(error) &&
-          !transport.closed
-        ) {
-          const delayMs = retryAfterMs ?? backoffDelay(options.retry, retries);
-          if (performance.now() - started + delayMs <= options.retry.maxElapsedMs) {
-            retries += 1;
-            attempt += 1;
-            this.#retries += 1;
-            this.#emitRetry({ method, url, retry: attempt, delayMs, error, afterIdentityRefresh: false });
-            try {
-              await sleep(delayMs, signal);
-            } catch (cause) {
-              throw this.#failed(
-                this.#classify(cause, method, url, request.timeouts, totalTimedOut, signal),
-                { method, url, attempt },
-              );
-            }
-            continue;
-          }
-        }
-        throw this.#failed(error, { method, url, attempt });
-      }
-    } finally {
-      if (totalTimer !== undefined) clearTimeout(totalTimer);
+      const encoded = encodeRequestBody(parts.body);
+      // Only FormData encodes asynchronously; the common bodies cost no extra turn.
+      body = encoded instanceof Promise ? await encoded : encoded;
+    } catch (cause) {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `request option body cannot be encoded: ${(cause as Error)?.message ?? String(cause)}`,
+        {
+          cause,
+          details: { option: 'body' },
+        },
+      );
     }
-  }
-
-  /** Every failure a caller gets passes here, so `onError` sees each one. */
-  #failed(error: MtlsLinkError, info: RequestInfo): MtlsLinkError {
-    const onError = this.#options.hooks.onError;
-    if (onError !== undefined) observe((e: MtlsLinkError) => onError(e, info), error);
-    return error;
+    let headers = parts.headers;
+    if (body.contentType !== undefined && headers?.['content-type'] === undefined) {
+      headers = { ...headers, 'content-type': body.contentType };
+    }
+    const prepared: PreparedRequest = {
+      method: parts.method,
+      path: parts.path,
+      headers,
+      body,
+      signal: parts.signal,
+      schema: parts.schema,
+      timeouts: parts.timeouts,
+      parseAs: parts.parseAs,
+    };
+    return send(this.#context, prepared);
   }
 
   #emitRetry(event: RetryEvent): void {
     const onRetry = this.#options.hooks.onRetry;
     if (onRetry !== undefined) observe(onRetry, event);
     this.#events.emit('retry', event);
+    if (retryChannel.hasSubscribers) retryChannel.publish(event);
   }
 
   #classify(
@@ -366,10 +339,9 @@ class MtlsClient {
     method: string,
     url: string,
     timeouts: RequestTimeouts | undefined,
-    totalTimedOut: boolean,
-    signal: AbortSignal | undefined,
     pool?: IdentityPool,
   ): MtlsLinkError {
+    if (isMtlsLinkError(cause)) return cause;
     const options = this.#options;
     const facts = connectionFactsOf(cause) ?? (pool === undefined ? undefined : unconfirmedConnection(pool));
     return classifyFailure(cause, {
@@ -384,8 +356,6 @@ class MtlsClient {
         body: timeouts?.body ?? options.pool.bodyTimeoutMs,
         total: timeouts?.total ?? options.totalTimeoutMs,
       },
-      totalTimedOut,
-      aborted: signal?.aborted === true,
       ...facts,
     });
   }
@@ -402,35 +372,8 @@ function unconfirmedConnection(pool: IdentityPool): ConnectionFacts | undefined 
   return open.find((c) => c.acceptedBy === undefined) ?? open[0];
 }
 
-/** Hooks observe; one that throws must not fail the request it watched. */
-function observe<T>(hook: (value: T) => void, value: T): void {
-  try {
-    hook(value);
-  } catch {
-    // Deliberately ignored, as the event emitter does.
-  }
-}
-
-function parseJson(text: string, method: string, url: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new ResponseValidationError(
-      'RESPONSE_VALIDATION_FAILED',
-      `${method} ${url}: the response is not valid JSON`,
-      {
-        cause,
-        details: { method, url },
-      },
-    );
-  }
-}
-
-/** A request that picked the old pool in the instant it was swapped out was never sent. */
-function isPoolClosedRace(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED';
-}
+const retryChannel = channel(RETRY_CHANNEL);
+const poolSwapChannel = channel(POOL_SWAP_CHANNEL);
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -445,12 +388,16 @@ const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as 
  */
 export function createClient<Paths extends object = UntypedPaths>(options: ClientOptions): Client<Paths> {
   const client = new MtlsClient(options);
-  const api: Record<string, unknown> = {
-    request: (request: UntypedRequest<StandardSchemaV1 | undefined>) => client.request(request),
+  const api: Record<string | symbol, unknown> = {
+    request: (request: UntypedRequest<StandardSchemaV1 | undefined, ParseAs | undefined>) =>
+      client.request(request),
+    use: (middleware: Middleware) => client.use(middleware),
     on: <E extends keyof ClientEvents>(event: E, listener: (event: ClientEvents[E]) => void) =>
       client.on(event, listener),
     stats: () => client.stats(),
-    close: () => client.close(),
+    ready: (readyOptions?: { signal?: AbortSignal }) => client.ready(readyOptions),
+    close: (closeOptions?: CloseOptions) => client.close(closeOptions),
+    [Symbol.asyncDispose]: () => client.close(),
   };
   for (const name of methods) {
     api[name] = (path: string, init?: OperationOptions) => client.operation(name, path, init);

@@ -6,12 +6,22 @@ export type {
   RequestInfo,
   ResponseInfo,
 } from './client-options.ts';
-export { type Client, type ClientStats, createClient, type UntypedRequest } from './create-client.ts';
+export {
+  type Client,
+  type ClientStats,
+  type CloseOptions,
+  createClient,
+  type UntypedRequest,
+} from './create-client.ts';
+export type { Middleware, MiddlewareRequest, MiddlewareResponse } from './middleware.ts';
 export type {
   ClientResponse,
+  ErrorBodyOf,
   HttpMethod,
   MethodHelper,
   OperationOf,
+  ParseAs,
+  ParsedAs,
   PathsWithMethod,
   QueryValue,
   RequestTimeouts,
@@ -19,3 +29,9 @@ export type {
   UntypedPaths,
 } from './openapi-types.ts';
 export type { RetryOptions } from './retry-policy.ts';
+export {
+  POOL_SWAP_CHANNEL,
+  REQUEST_TRACING_CHANNEL,
+  RETRY_CHANNEL,
+  type RequestTraceContext,
+} from './tracing.ts';

@@ -75,6 +75,30 @@ type ResponseData<R> = R extends { content: infer C }
 /** The body of the operation's 2xx responses (JSON), `undefined` for bodiless ones like 204. */
 export type SuccessData<Op> = ResponseData<ResponsesOf<Op>[SuccessStatus & keyof ResponsesOf<Op>]>;
 
+/** The bodies the operation declares for its non-2xx responses (`default`, 4XX, 404...). */
+export type ErrorData<Op> = ResponseData<ResponsesOf<Op>[Exclude<keyof ResponsesOf<Op>, SuccessStatus>]>;
+
+/** `HttpError<ErrorBodyOf<paths, '/widgets/{id}', 'get'>>`: `error.data` typed as the document declares. */
+export type ErrorBodyOf<Paths, P extends keyof Paths, M extends HttpMethod> = ErrorData<
+  OperationOf<Paths, P, M>
+>;
+
+/**
+ * How the response body is read (openapi-fetch's names): `json` parses it whatever the content type,
+ * `text` a string, `bytes` a Uint8Array, `stream` a ReadableStream for the caller to consume. By
+ * default JSON when the content type says so, text otherwise.
+ */
+export type ParseAs = 'json' | 'text' | 'bytes' | 'stream';
+
+/** What `data` is for a `parseAs`. */
+export type ParsedAs<A extends ParseAs | undefined, Json> = A extends 'text'
+  ? string
+  : A extends 'bytes'
+    ? Uint8Array
+    : A extends 'stream'
+      ? ReadableStream<Uint8Array>
+      : Json;
+
 export type HeadersInit = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /** Per-request deadlines in milliseconds; they override the client's. */
@@ -84,21 +108,24 @@ export interface RequestTimeouts {
   readonly total?: number;
 }
 
-interface CommonOptions<S> {
+interface CommonOptions<S, A extends ParseAs | undefined = undefined> {
   readonly headers?: HeadersInit;
   readonly signal?: AbortSignal;
   readonly timeouts?: RequestTimeouts;
   /** A Standard Schema (zod, valibot, arktype...) the response body must satisfy; `data` is its output. */
   readonly schema?: S;
+  readonly parseAs?: A;
 }
 
-export type OperationRequestOptions<Op, S> = ParamsOption<Op> & BodyOption<Op> & CommonOptions<S>;
+export type OperationRequestOptions<Op, S, A extends ParseAs | undefined = undefined> = ParamsOption<Op> &
+  BodyOption<Op> &
+  CommonOptions<S, A>;
 
 /** The options argument is optional exactly when nothing in it is required. */
-export type OptionsArgument<Op, S> =
-  IsNever<RequiredKeys<OperationRequestOptions<Op, S>>> extends true
-    ? [options?: OperationRequestOptions<Op, S>]
-    : [options: OperationRequestOptions<Op, S>];
+export type OptionsArgument<Op, S, A extends ParseAs | undefined = undefined> =
+  IsNever<RequiredKeys<OperationRequestOptions<Op, S, A>>> extends true
+    ? [options?: OperationRequestOptions<Op, S, A>]
+    : [options: OperationRequestOptions<Op, S, A>];
 
 export interface ClientResponse<T> {
   readonly data: T;
@@ -106,15 +133,18 @@ export interface ClientResponse<T> {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
-export type DataFor<Op, S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S> : SuccessData<Op>;
+export type DataFor<Op, S, A extends ParseAs | undefined = undefined> = S extends StandardSchemaV1
+  ? StandardSchemaV1.InferOutput<S>
+  : ParsedAs<A, SuccessData<Op>>;
 
 export type MethodHelper<Paths, M extends HttpMethod> = <
   P extends PathsWithMethod<Paths, M>,
   S extends StandardSchemaV1 | undefined = undefined,
+  A extends ParseAs | undefined = undefined,
 >(
   path: P,
-  ...options: OptionsArgument<OperationOf<Paths, P, M>, S>
-) => Promise<ClientResponse<DataFor<OperationOf<Paths, P, M>, S>>>;
+  ...options: OptionsArgument<OperationOf<Paths, P, M>, S, A>
+) => Promise<ClientResponse<DataFor<OperationOf<Paths, P, M>, S, A>>>;
 
 /**
  * What `createClient` assumes without a `paths` type: any path, any method, loose params and

@@ -73,15 +73,3 @@ export function mergeHeaders(
   if (contentType !== undefined && !hasContentType) out['content-type'] = contentType;
   return out;
 }
-
-export interface EncodedBody {
-  readonly body: string | Uint8Array | undefined;
-  readonly contentType: string | undefined;
-}
-
-/** Strings and bytes go as they are; anything else as JSON. */
-export function encodeBody(body: unknown): EncodedBody {
-  if (body === undefined) return { body: undefined, contentType: undefined };
-  if (typeof body === 'string' || body instanceof Uint8Array) return { body, contentType: undefined };
-  return { body: JSON.stringify(body), contentType: 'application/json' };
-}

@@ -41,7 +41,6 @@ export function isIdempotent(
 
 // Transient by nature: the same request may well succeed on another connection or a moment later.
 const retryableCodes: ReadonlySet<string> = new Set([
-  'REQUEST_FAILED',
   'TCP_REFUSED',
   'TCP_TIMEOUT',
   'DNS_TIMEOUT',
@@ -51,8 +50,16 @@ const retryableCodes: ReadonlySet<string> = new Set([
   'HTTP_GATEWAY_ERROR',
 ]);
 
+/**
+ * Only failures known to be transient are retried. REQUEST_FAILED is two things: a connection the
+ * server reset or closed mid-request (`details.signal`, retried) and the classifier's catch-all for
+ * what it could not name (an OpenSSL error from a hand-built identity, an argument undici refused),
+ * which another attempt would only repeat.
+ */
 export function isRetryableFailure(error: MtlsLinkError): boolean {
   if (retryableCodes.has(error.code)) return true;
+  if (error.code === 'REQUEST_FAILED')
+    return error.details.signal === 'reset' || error.details.signal === 'close';
   // A reset or close on a fresh connection reads as a refusal, but a dropped connection looks the
   // same; only an alert is the server's unambiguous word, so the others get an ordinary retry.
   if (error.code === 'MTLS_REJECTED')

@@ -22,6 +22,10 @@ interface CodeInfo {
 
 const table = {
   CONFIG_INVALID: { hop: 'config', hint: 'fix the option named in the message' },
+  CLIENT_CLOSED: {
+    hop: 'config',
+    hint: 'close() was called before this request was sent (or while it waited to be retried): close a client only after its requests settled',
+  },
 
   SECRET_NOT_FOUND: {
     hop: 'secret',
@@ -173,6 +177,10 @@ const table = {
     hint: "the load balancer answered itself (502/503/504): the ALB's target (API Gateway VPC endpoint) is unhealthy or slow",
   },
   HTTP_UNEXPECTED_STATUS: { hop: 'http', hint: 'the API answered with a status the caller did not expect' },
+  RESPONSE_TOO_LARGE: {
+    hop: 'response',
+    hint: 'the response is larger than maxResponseSize: raise the option for this API, or page the request',
+  },
   RESPONSE_VALIDATION_FAILED: {
     hop: 'response',
     hint: 'the response body did not match the schema: the API and the client disagree on its shape',

@@ -21,7 +21,8 @@ export class MtlsLinkError<C extends ErrorCode = ErrorCode> extends Error {
 
   constructor(code: C, message: string, options: MtlsLinkErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    // Subclasses set their own name (a field initialiser runs after this): minifiers rename classes.
+    this.name = 'MtlsLinkError';
     this.code = code;
     this.hop = ERROR_CODES[code].hop;
     this.hint = options.hint ?? ERROR_CODES[code].hint;

@@ -1,24 +1,12 @@
-export {
-  type CrlIssuerMatch,
-  type CrlSignatureVerdict,
-  findCrlIssuer,
-  type JudgeCrlsOptions,
-  type JudgedCrl,
-  judgeCrlPems,
-  judgeCrls,
-  parseCrls,
-  type RevocationList,
-} from './crl.ts';
-export type { Duration } from './duration.ts';
-export { inspectIdentity } from './inspect.ts';
+export { readIdentity, readIdentityParts } from './formats/read-identity.ts';
+export type { Duration } from './lifecycle/duration.ts';
 export {
   fromIdentity,
   type IdentityLoader,
+  type LoadContext,
   RefreshingIdentityProvider,
   type RefreshOptions,
-} from './provider.ts';
-export { readIdentity, readIdentityParts } from './read-identity.ts';
-export { MAX_CHAIN_DEPTH } from './rules.ts';
+} from './lifecycle/provider.ts';
 export { type EnvIdentityOptions, fromEnv } from './sources/env.ts';
 export { type FilesIdentityOptions, fromFiles } from './sources/files.ts';
 export { fromLambdaExtension, type LambdaExtensionIdentityOptions } from './sources/lambda-extension.ts';
@@ -27,17 +15,14 @@ export {
   type SecretsManagerIdentityOptions,
   secretError,
 } from './sources/secrets-manager.ts';
+export { guardIdentity, summarizeIdentity } from './summary.ts';
 export type {
-  AlbVerifyStatus,
   ClientIdentity,
   ExpiryWarningEvent,
-  FindingCode,
   IdentityEvents,
-  IdentityFinding,
-  IdentityInspection,
   IdentityMaterial,
   IdentityProvider,
-  InspectIdentityOptions,
+  IdentitySummary,
   MaterialPart,
   ReadIdentityOptions,
   RefreshEvent,

@@ -1,7 +1,11 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import type { MtlsLinkError } from '../errors/index.ts';
 
-/** A client certificate with its private key, read and checked, ready for a TLS connection. */
+/**
+ * A client certificate with its private key, read and checked, ready for a TLS connection. Identities
+ * the SDK builds keep `keyPem` and `privateKey` non-enumerable and print as their `IdentitySummary`
+ * through `JSON.stringify` and `util.inspect`: logging one never shows the key.
+ */
 export interface ClientIdentity {
   /** The leaf certificate (the one whose public key matches the private key), PEM. */
   readonly certPem: string;
@@ -131,9 +135,28 @@ export interface IdentityInspection {
   readonly trusted?: boolean;
 }
 
+/** What events and logs carry of an identity: never the key. */
+export interface IdentitySummary {
+  readonly source: string;
+  readonly version?: string;
+  /** Leaf serial, upper-case hex (as the ALB's X-Amzn-Mtls-Clientcert-Serial-Number). */
+  readonly serialHex: string;
+  readonly fingerprint256: string;
+  readonly subject: string;
+  /** ISO 8601. */
+  readonly notAfter: string;
+  /** Days until notAfter when the summary was made, one decimal. */
+  readonly daysLeft: number;
+}
+
+// In the events below, the identity-valued properties are not enumerable: logging the event object
+// prints the summaries only.
+
 export interface RefreshEvent {
   readonly previous: ClientIdentity | undefined;
   readonly current: ClientIdentity;
+  readonly summary: IdentitySummary;
+  readonly previousSummary: IdentitySummary | undefined;
   /** The leaf fingerprint differs from the previous one. */
   readonly changed: boolean;
   readonly reason: string;
@@ -143,11 +166,13 @@ export interface RefreshFailedEvent {
   readonly error: MtlsLinkError;
   /** The last good identity, still served (undefined when none was ever loaded). */
   readonly current: ClientIdentity | undefined;
+  readonly summary: IdentitySummary | undefined;
   readonly reason: string;
 }
 
 export interface ExpiryWarningEvent {
   readonly identity: ClientIdentity;
+  readonly summary: IdentitySummary;
   readonly daysLeft: number;
   readonly notAfter: Date;
 }
@@ -160,13 +185,18 @@ export interface IdentityEvents {
 
 /** What `createClient({ identity })` takes: a cached, refreshing source of the client identity. */
 export interface IdentityProvider {
-  /** The cached identity; the first call loads it (concurrent first calls share one load). */
-  current(): Promise<ClientIdentity>;
+  /**
+   * The cached identity; the first call loads it (concurrent first calls share one load). With a
+   * `signal`, the call rejects with the signal's reason when it fires; the shared load stops only
+   * when every caller waiting on it has gone.
+   */
+  current(opts?: { signal?: AbortSignal }): Promise<ClientIdentity>;
   /**
    * Reload now. Without `force`, a call within `minRefreshInterval` of the last load returns the
-   * cached identity; a load already in flight is always shared.
+   * cached identity; a load already in flight is always shared. Forced reloads are rate-limited by
+   * `minForcedRefreshInterval`.
    */
-  refresh(opts?: { force?: boolean; reason?: string }): Promise<ClientIdentity>;
+  refresh(opts?: { force?: boolean; reason?: string; signal?: AbortSignal }): Promise<ClientIdentity>;
   on<E extends keyof IdentityEvents>(event: E, listener: (event: IdentityEvents[E]) => void): () => void;
   /** Stops the background refresh timer; the cached identity stays readable. */
   close(): void;

@@ -1,4 +1,5 @@
-import { ConfigError } from '../errors/index.ts';
+import { abortable } from '../abortable.ts';
+import { ClientClosedError } from '../errors/index.ts';
 import type { ClientIdentity, IdentityProvider } from '../identity/types.ts';
 import { createIdentityPool, type IdentityPool, type PoolSettings, type TlsMaterial } from './pool.ts';
 
@@ -34,6 +35,8 @@ export class IdentityTransport {
   readonly #provider: IdentityProvider | undefined;
   readonly #unsubscribe: (() => void)[] = [];
   readonly #draining = new Set<Promise<void>>();
+  /** Pools closing, for close({ timeoutMs }) to destroy when they take too long. */
+  readonly #retiring = new Set<IdentityPool>();
   #pool: IdentityPool | undefined;
   #loading: Promise<IdentityPool> | undefined;
   #forced: Promise<boolean> | undefined;
@@ -73,12 +76,23 @@ export class IdentityTransport {
     return this.#closed;
   }
 
-  /** The current pool, loading the identity on first use. */
-  ready(): Promise<IdentityPool> {
+  /**
+   * The current pool, loading the identity on first use. `signal` bounds this caller's wait; the
+   * load itself is the provider's, shared and stopped only when all its waiters gave up.
+   */
+  ready(signal?: AbortSignal): Promise<IdentityPool> {
     if (this.#closed) return Promise.reject(closedError());
     if (this.#pool !== undefined) return Promise.resolve(this.#pool);
     const provider = this.#provider;
     if (provider === undefined) return Promise.reject(closedError());
+    // The provider gets the signal too (so a load nobody waits for stops); the race below holds the
+    // deadline even for a provider that ignores it.
+    if (signal !== undefined && this.#loading === undefined) {
+      return abortable(
+        provider.current({ signal }).then((identity) => this.adopt(identity, 'initial')),
+        signal,
+      );
+    }
     this.#loading ??= provider.current().then(
       (identity) => {
         this.#loading = undefined;
@@ -89,7 +103,7 @@ export class IdentityTransport {
         throw error;
       },
     );
-    return this.#loading;
+    return abortable(this.#loading, signal);
   }
 
   /** Makes `identity` current; builds and swaps a pool only when its fingerprint differs. */
@@ -115,7 +129,7 @@ export class IdentityTransport {
    * different identity to retry with? Refreshes the identity (forced, shared by concurrent callers,
    * at most once per `minForcedRefreshIntervalMs`) unless another identity is already current.
    */
-  async recoverFromRejection(failedFingerprint: string): Promise<boolean> {
+  async recoverFromRejection(failedFingerprint: string, signal?: AbortSignal): Promise<boolean> {
     const provider = this.#provider;
     if (this.#closed || provider === undefined) return false;
     if (this.#pool !== undefined && this.#pool.fingerprint256 !== failedFingerprint) return true;
@@ -125,6 +139,8 @@ export class IdentityTransport {
       this.#lastForcedAt = now;
       this.forcedRefreshes += 1;
       this.#forced = provider
+        // No signal for the shared refresh: concurrent refused requests wait on it, each with its
+        // own deadline (below), and the source's own timeouts end it.
         .refresh({ force: true, reason: 'server refused the client certificate' })
         .then(
           // Closed meanwhile: nothing to retry on (and adopt() would throw into a promise nobody awaits).
@@ -139,35 +155,56 @@ export class IdentityTransport {
           this.#forced = undefined;
         });
     }
-    return this.#forced;
+    return abortable(this.#forced, signal);
   }
 
   #retire(pool: IdentityPool): void {
-    const drained = pool.agent.close().then(
-      () => {
-        this.#draining.delete(drained);
-      },
-      () => {
-        this.#draining.delete(drained);
-      },
-    );
+    pool.discardParked();
+    this.#retiring.add(pool);
+    const done = () => {
+      this.#draining.delete(drained);
+      this.#retiring.delete(pool);
+    };
+    const drained = pool.agent.close().then(done, done);
     this.#draining.add(drained);
   }
 
-  /** Stops following the provider and closes every pool once its in-flight requests finished. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const unsubscribe of this.#unsubscribe) unsubscribe();
-    if (this.#pool !== undefined) this.#retire(this.#pool);
-    // Requests from now on go through ready(), which says the client is closed.
-    this.#pool = undefined;
-    await Promise.all([...this.#draining]);
+  /**
+   * Stops following the provider and closes every pool once its in-flight requests finished; after
+   * `timeoutMs` the pools still draining are destroyed (their requests fail).
+   */
+  async close(timeoutMs?: number): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      for (const unsubscribe of this.#unsubscribe) unsubscribe();
+      if (this.#pool !== undefined) this.#retire(this.#pool);
+      // Requests from now on go through ready(), which says the client is closed.
+      this.#pool = undefined;
+    }
+    const drained = Promise.all([...this.#draining]);
+    if (timeoutMs === undefined) {
+      await drained;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), timeoutMs);
+    });
+    const outcome = await Promise.race([drained, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      const retiring = [...this.#retiring];
+      this.#retiring.clear();
+      this.#draining.clear();
+      for (const pool of retiring) pool.destroyConnections();
+      await Promise.all(retiring.map((pool) => pool.agent.destroy().catch(() => {})));
+    }
   }
 }
 
-function closedError(): ConfigError {
-  return new ConfigError('CONFIG_INVALID', 'the client is closed: create a new client with createClient()', {
-    hint: 'close() was called before this request was sent (or while it waited to be retried): close a client only after its requests settled',
-  });
+function closedError(): ClientClosedError {
+  return new ClientClosedError(
+    'CLIENT_CLOSED',
+    'the client is closed: create a new client with createClient()',
+  );
 }

@@ -1,4 +1,4 @@
-import type { LookupFunction } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import type { ClientIdentity } from '../identity/types.ts';
@@ -22,12 +22,29 @@ export interface PoolSettings {
   readonly maxRequestsPerConnection: number;
   /** Custom DNS lookup (tests point it at a local resolver). */
   readonly lookup?: LookupFunction | undefined;
+  /** Largest response body accepted, in bytes (-1: no limit); undici stops reading past it. */
+  readonly maxResponseSize: number;
 }
 
 /** One undici Agent (a keep-alive pool per origin) bound to one client identity. */
 export interface IdentityPool {
   readonly agent: Agent;
   readonly fingerprint256: string;
+  /** The identity the pool presents (for summaries in traces; never logged as it is). */
+  readonly identity: TlsMaterial;
+  /**
+   * Opens a connection (TCP, TLS with this identity) to `host:port` now and parks it for the pool's
+   * next new connection to that origin: the Lambda init phase pays the handshake, not the first
+   * request. A parked connection unused for keepAliveTimeoutMs is closed.
+   */
+  preconnect(host: string, port: number): Promise<void>;
+  /** Closes parked connections nobody took. */
+  discardParked(): void;
+  /**
+   * Ends every connection now, requests in flight included (undici's Agent forgets its pools once
+   * close() ran, so its destroy() no longer reaches them; the sockets are ours to end).
+   */
+  destroyConnections(): void;
   /** Facts of the pool's open connections (for failures undici reports without their socket). */
   openConnections(): ConnectionFacts[];
 }
@@ -52,8 +69,34 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
     timeout: settings.connectTimeoutMs,
   });
   const tracking = trackingConnector(connector);
+  const parked = new Map<string, Socket>();
+  const open = new Set<Socket>();
+  const opened: buildConnector.connector = (options, callback) =>
+    tracking(options, (error, socket) => {
+      if (socket !== null && socket !== undefined) {
+        const s = socket as Socket;
+        open.add(s);
+        s.once('close', () => open.delete(s));
+      }
+      // biome-ignore lint/suspicious/noExplicitAny: undici's callback overloads take (error, null) or (null, socket)
+      (callback as (e: any, s: any) => void)(error, socket);
+    });
+  const connect: buildConnector.connector = (options, callback) => {
+    const key = `${options.hostname}:${options.port}`;
+    const socket = parked.get(key);
+    if (socket !== undefined) {
+      parked.delete(key);
+      if (!socket.destroyed && socket.readyState === 'open') {
+        // Asynchronously, as a real connect would: undici is still inside its connect bookkeeping.
+        process.nextTick(() => callback(null, socket));
+        return;
+      }
+    }
+    opened(options, callback);
+  };
   const agent = new Agent({
-    connect: tracking,
+    connect,
+    maxResponseSize: settings.maxResponseSize,
     allowH2: settings.allowH2,
     connections: settings.connections,
     headersTimeout: settings.headersTimeoutMs,
@@ -63,7 +106,55 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
       ? { maxRequestsPerClient: settings.maxRequestsPerConnection }
       : {}),
   });
-  return { agent, fingerprint256: identity.fingerprint256, openConnections: tracking.openConnections };
+  return {
+    agent,
+    fingerprint256: identity.fingerprint256,
+    identity,
+    openConnections: tracking.openConnections,
+    preconnect: (host, port) =>
+      new Promise<void>((resolve, reject) => {
+        const key = `${host}:${port}`;
+        if (parked.has(key)) {
+          resolve();
+          return;
+        }
+        opened(
+          {
+            hostname: host,
+            host: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+            protocol: 'https:',
+            port: String(port),
+            servername: settings.servername ?? null,
+          } as buildConnector.Options,
+          (error, socket) => {
+            if (error !== null) {
+              reject(error);
+              return;
+            }
+            const ready = socket as Socket;
+            parked.set(key, ready);
+            const drop = () => {
+              if (parked.get(key) === ready) parked.delete(key);
+              ready.destroy();
+            };
+            ready.once('close', drop);
+            // A connection no request took within the keep-alive time is one a server may close too.
+            setTimeout(() => {
+              if (parked.get(key) === ready) drop();
+            }, settings.keepAliveTimeoutMs).unref();
+            resolve();
+          },
+        );
+      }),
+    discardParked: () => {
+      for (const socket of parked.values()) socket.destroy();
+      parked.clear();
+    },
+    destroyConnections: () => {
+      for (const socket of open) socket.destroy();
+      open.clear();
+    },
+  };
 }
 
 /**

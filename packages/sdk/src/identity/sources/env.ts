@@ -1,6 +1,6 @@
 import { ConfigError } from '../../errors/index.ts';
-import { RefreshingIdentityProvider, type RefreshOptions } from '../provider.ts';
-import { readIdentityParts } from '../read-identity.ts';
+import { readIdentityParts } from '../formats/read-identity.ts';
+import { RefreshingIdentityProvider, type RefreshOptions } from '../lifecycle/provider.ts';
 import type { IdentityProvider, MaterialPart } from '../types.ts';
 
 export interface EnvIdentityOptions extends RefreshOptions {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, IdentityError } from '../../errors/index.ts';
-import { RefreshingIdentityProvider, type RefreshOptions } from '../provider.ts';
-import { readIdentityParts } from '../read-identity.ts';
+import { readIdentityParts } from '../formats/read-identity.ts';
+import { RefreshingIdentityProvider, type RefreshOptions } from '../lifecycle/provider.ts';
 import type { IdentityProvider, MaterialPart } from '../types.ts';
 
 export type FilesIdentityOptions = RefreshOptions &

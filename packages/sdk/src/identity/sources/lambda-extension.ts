@@ -1,9 +1,11 @@
-import { request } from 'undici';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Agent, request } from 'undici';
 import { ConfigError } from '../../errors/index.ts';
-import { RefreshingIdentityProvider, type RefreshOptions } from '../provider.ts';
-import { readIdentity } from '../read-identity.ts';
+import { readIdentity } from '../formats/read-identity.ts';
+import { RefreshingIdentityProvider, type RefreshOptions } from '../lifecycle/provider.ts';
 import type { IdentityProvider } from '../types.ts';
-import { secretError } from './secrets-manager.ts';
+import { secretError, secretReader, secretTimeout, unchangedIdentity } from './secrets-manager.ts';
+import { positiveMs } from './source-options.ts';
 
 export interface LambdaExtensionIdentityOptions extends RefreshOptions {
   readonly secretId: string;
@@ -17,8 +19,20 @@ export interface LambdaExtensionIdentityOptions extends RefreshOptions {
   readonly sessionToken?: string;
   /** Passphrase for an encrypted key or PKCS#12 when the secret has no passphrase field. */
   readonly passphrase?: string;
-  /** Per-request deadline in milliseconds. @default 5000 */
+  /** Deadline of one read through the extension, in milliseconds. @default 5000 */
   readonly timeoutMs?: number;
+  /** Connect timeout to the extension's local port. @default 1000 */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Where a forced refresh (after the server refused the certificate) reads the secret. The
+   * extension answers from its cache for up to its TTL (`SECRETS_MANAGER_TTL`, 300 s by default), so
+   * through it a forced refresh cannot see a rotation younger than that. `'secrets-manager'` sends
+   * forced refreshes straight to Secrets Manager (GetSecretValue, the function's role needs it).
+   * @default 'extension'
+   */
+  readonly forcedRefreshFrom?: 'extension' | 'secrets-manager';
+  /** The client for forcedRefreshFrom 'secrets-manager'. @default one built with the environment's region and credentials */
+  readonly secretsManagerClient?: SecretsManagerClient;
 }
 
 interface ExtensionAnswer {
@@ -44,12 +58,32 @@ export function fromLambdaExtension(options: LambdaExtensionIdentityOptions): Id
       },
     );
   }
+  const forcedFrom = options.forcedRefreshFrom ?? 'extension';
+  if (forcedFrom !== 'extension' && forcedFrom !== 'secrets-manager') {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `fromLambdaExtension: option forcedRefreshFrom must be 'extension' or 'secrets-manager', got ${String(forcedFrom)}`,
+      { details: { option: 'forcedRefreshFrom' } },
+    );
+  }
   const port = options.port ?? Number(process.env['PARAMETERS_SECRETS_EXTENSION_HTTP_PORT'] ?? 2773);
   const host = options.host ?? 'localhost';
+  const timeoutMs = positiveMs('fromLambdaExtension', 'timeoutMs', options.timeoutMs, 5000);
+  const connectTimeoutMs = positiveMs(
+    'fromLambdaExtension',
+    'connectTimeoutMs',
+    options.connectTimeoutMs,
+    1000,
+  );
   const { secretId, versionStage, versionId } = options;
   const label = `lambda-extension:${secretId}@${versionId ?? versionStage ?? 'AWSCURRENT'}`;
+  let dispatcher: Agent | undefined;
+  const direct =
+    forcedFrom === 'secrets-manager'
+      ? secretReader({ client: options.secretsManagerClient, connectTimeoutMs: 3000, timeoutMs })
+      : undefined;
 
-  return new RefreshingIdentityProvider(async ({ now }) => {
+  const readExtension = async (signal: AbortSignal): Promise<ExtensionAnswer> => {
     const token = options.sessionToken ?? process.env['AWS_SESSION_TOKEN'];
     if (!token) {
       throw new ConfigError(
@@ -62,17 +96,22 @@ export function fromLambdaExtension(options: LambdaExtensionIdentityOptions): Id
     if (versionStage !== undefined) query.set('versionStage', versionStage);
     if (versionId !== undefined) query.set('versionId', versionId);
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/secretsmanager/get?${query}`;
+    dispatcher ??= new Agent({ connect: { timeout: connectTimeoutMs } });
+    const deadline = AbortSignal.timeout(timeoutMs);
     let status: number;
     let text: string;
     try {
       const response = await request(url, {
+        dispatcher,
         headers: { 'x-aws-parameters-secrets-token': token },
-        signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+        signal: AbortSignal.any([signal, deadline]),
       });
       status = response.statusCode;
       text = await response.body.text();
     } catch (error) {
-      throw secretError(error, secretId, `${label} (extension at ${host}:${port})`);
+      const where = `${label} (extension at ${host}:${port})`;
+      if (deadline.aborted && !signal.aborted) throw secretTimeout(error, secretId, where, timeoutMs);
+      throw secretError(error, secretId, where);
     }
     let answer: ExtensionAnswer = {};
     try {
@@ -89,17 +128,51 @@ export function fromLambdaExtension(options: LambdaExtensionIdentityOptions): Id
       });
       throw secretError(fault, secretId, label);
     }
-    return readIdentity(
+    return answer;
+  };
+
+  const readDirect = async (signal: AbortSignal): Promise<ExtensionAnswer> => {
+    const output = await (direct as NonNullable<typeof direct>).get(
+      secretId,
       {
-        ...(answer.SecretString === undefined ? {} : { secretString: answer.SecretString }),
-        ...(answer.SecretBinary === undefined
-          ? {}
-          : { secretBinary: Buffer.from(answer.SecretBinary, 'base64') }),
-        ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
-        source: label,
-        ...(answer.VersionId === undefined ? {} : { version: answer.VersionId }),
+        ...(versionStage === undefined ? {} : { VersionStage: versionStage }),
+        ...(versionId === undefined ? {} : { VersionId: versionId }),
       },
-      { now },
+      `secretsmanager:${secretId}@${versionId ?? versionStage ?? 'AWSCURRENT'}`,
+      signal,
     );
-  }, options);
+    return {
+      ...(output.SecretString === undefined ? {} : { SecretString: output.SecretString }),
+      ...(output.SecretBinary === undefined
+        ? {}
+        : { SecretBinary: Buffer.from(output.SecretBinary).toString('base64') }),
+      ...(output.VersionId === undefined ? {} : { VersionId: output.VersionId }),
+    };
+  };
+
+  return new RefreshingIdentityProvider(
+    async ({ now, signal, previous, forced }) => {
+      const answer = forced && direct !== undefined ? await readDirect(signal) : await readExtension(signal);
+      const unchanged = unchangedIdentity(previous, answer.VersionId, now);
+      if (unchanged !== undefined) return unchanged;
+      return readIdentity(
+        {
+          ...(answer.SecretString === undefined ? {} : { secretString: answer.SecretString }),
+          ...(answer.SecretBinary === undefined
+            ? {}
+            : { secretBinary: Buffer.from(answer.SecretBinary, 'base64') }),
+          ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+          source: label,
+          ...(answer.VersionId === undefined ? {} : { version: answer.VersionId }),
+        },
+        { now },
+      );
+    },
+    options,
+    () => {
+      direct?.close();
+      void dispatcher?.close();
+      dispatcher = undefined;
+    },
+  );
 }

@@ -1,8 +1,13 @@
-import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConfigError, SecretError } from '../../errors/index.ts';
-import { RefreshingIdentityProvider, type RefreshOptions } from '../provider.ts';
-import { fieldRole, readIdentity } from '../read-identity.ts';
-import type { IdentityProvider } from '../types.ts';
+import type {
+  GetSecretValueCommandOutput,
+  SecretsManagerClient,
+  SecretsManagerClientConfig,
+} from '@aws-sdk/client-secrets-manager';
+import { ConfigError, isMtlsLinkError, SecretError } from '../../errors/index.ts';
+import { fieldRole, readIdentity } from '../formats/read-identity.ts';
+import { RefreshingIdentityProvider, type RefreshOptions } from '../lifecycle/provider.ts';
+import type { ClientIdentity, IdentityProvider } from '../types.ts';
+import { positiveMs } from './source-options.ts';
 
 export interface SecretsManagerIdentityOptions extends RefreshOptions {
   /** Name or ARN of the secret holding the identity. */
@@ -21,6 +26,13 @@ export interface SecretsManagerIdentityOptions extends RefreshOptions {
   readonly passphrase?: string;
   /** A second secret holding the passphrase (plain SecretString, or JSON with a `passphrase` field). */
   readonly passphraseSecretId?: string;
+  /** TCP + TLS connect timeout of the client built here (not of a `client` passed in). @default 3000 */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Deadline of one secret read, the AWS SDK's own retries included, whatever the client. A request
+   * waiting for the identity also stops at its own deadline. @default 5000
+   */
+  readonly timeoutMs?: number;
 }
 
 /** The AWS error names behind each secret code. */
@@ -60,6 +72,14 @@ export function secretError(error: unknown, secretId: string, label: string): Se
   });
 }
 
+/** A read that ran out of its own deadline, said as such rather than as the AbortError it surfaced as. */
+export function secretTimeout(error: unknown, secretId: string, label: string, ms: number): SecretError {
+  return new SecretError('SECRET_UNAVAILABLE', `${label} (secret ${secretId}): no answer within ${ms} ms`, {
+    cause: error,
+    details: { secretId, timeoutMs: ms },
+  });
+}
+
 type ClientModule = typeof import('@aws-sdk/client-secrets-manager');
 let clientModule: Promise<ClientModule> | undefined;
 // Loaded on first use so that importing the SDK stays cheap for identities read from files or env.
@@ -68,9 +88,66 @@ const loadClientModule = () => {
   return clientModule;
 };
 
+export interface SecretReadOptions {
+  readonly client?: SecretsManagerClient | undefined;
+  readonly region?: string | undefined;
+  readonly endpoint?: string | undefined;
+  readonly connectTimeoutMs: number;
+  readonly timeoutMs: number;
+}
+
+/** GetSecretValue with the caller's signal and a deadline of its own; the client is built on first use. */
+export interface SecretReader {
+  get(
+    id: string,
+    input: { VersionStage?: string; VersionId?: string },
+    label: string,
+    signal: AbortSignal,
+  ): Promise<GetSecretValueCommandOutput>;
+  /** Destroys the client when this reader built it. */
+  close(): void;
+}
+
+export function secretReader(options: SecretReadOptions): SecretReader {
+  let client = options.client;
+  let ownClient = false;
+  return {
+    async get(id, input, label, signal) {
+      const module = await loadClientModule();
+      if (client === undefined) {
+        const config: SecretsManagerClientConfig = {
+          ...(options.region === undefined ? {} : { region: options.region }),
+          ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+          // Without these the AWS SDK waits on a silent endpoint for as long as the socket lives.
+          requestHandler: {
+            connectionTimeout: options.connectTimeoutMs,
+            requestTimeout: options.timeoutMs,
+          },
+        };
+        client = new module.SecretsManagerClient(config);
+        ownClient = true;
+      }
+      const deadline = AbortSignal.timeout(options.timeoutMs);
+      try {
+        return (await client.send(new module.GetSecretValueCommand({ SecretId: id, ...input }), {
+          abortSignal: AbortSignal.any([signal, deadline]),
+        })) as GetSecretValueCommandOutput;
+      } catch (error) {
+        if (deadline.aborted && !signal.aborted) throw secretTimeout(error, id, label, options.timeoutMs);
+        throw secretError(error, id, label);
+      }
+    },
+    close() {
+      if (ownClient) client?.destroy();
+    },
+  };
+}
+
 /**
  * An identity stored in AWS Secrets Manager (any format `readIdentity` knows), cached and refreshed
  * in the background. `source` names the secret and stage, e.g. `secretsmanager:consumer/api-client@AWSCURRENT`.
+ * A refresh that finds the same `VersionId` keeps the identity it has (no parsing, no PKCS#12 key
+ * derivation) and the passphrase secret is read again only when the identity's version changed.
  */
 export function fromSecretsManager(options: SecretsManagerIdentityOptions): IdentityProvider {
   if (typeof options?.secretId !== 'string' || options.secretId.length === 0) {
@@ -84,63 +161,78 @@ export function fromSecretsManager(options: SecretsManagerIdentityOptions): Iden
   }
   const { secretId, versionStage, versionId } = options;
   const label = `secretsmanager:${secretId}@${versionId ?? versionStage ?? 'AWSCURRENT'}`;
-  let client = options.client;
-  let ownClient = false;
-
-  const get = async (id: string, input: { VersionStage?: string; VersionId?: string }, what: string) => {
-    const module = await loadClientModule();
-    if (client === undefined) {
-      client = new module.SecretsManagerClient({
-        ...(options.region === undefined ? {} : { region: options.region }),
-        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-      });
-      ownClient = true;
-    }
-    try {
-      return (await client.send(
-        new module.GetSecretValueCommand({ SecretId: id, ...input }),
-      )) as GetSecretValueCommandOutput;
-    } catch (error) {
-      throw secretError(error, id, what);
-    }
-  };
+  const reader = secretReader({
+    client: options.client,
+    region: options.region,
+    endpoint: options.endpoint,
+    connectTimeoutMs: positiveMs('fromSecretsManager', 'connectTimeoutMs', options.connectTimeoutMs, 3000),
+    timeoutMs: positiveMs('fromSecretsManager', 'timeoutMs', options.timeoutMs, 5000),
+  });
+  // The passphrase read from its own secret, kept as long as it decrypts the identity.
+  let cachedPassphrase: string | undefined;
 
   return new RefreshingIdentityProvider(
-    async ({ now }) => {
-      const output = await get(
+    async ({ now, signal, previous }) => {
+      const output = await reader.get(
         secretId,
         {
           ...(versionStage === undefined ? {} : { VersionStage: versionStage }),
           ...(versionId === undefined ? {} : { VersionId: versionId }),
         },
         label,
+        signal,
       );
-      let passphrase = options.passphrase;
-      if (options.passphraseSecretId !== undefined) {
-        const second = await get(
-          options.passphraseSecretId,
-          {},
-          `secretsmanager:${options.passphraseSecretId}@AWSCURRENT`,
+      const unchanged = unchangedIdentity(previous, output.VersionId, now);
+      if (unchanged !== undefined) return unchanged;
+      const read = (passphrase: string | undefined): ClientIdentity =>
+        readIdentity(
+          {
+            ...(output.SecretString === undefined ? {} : { secretString: output.SecretString }),
+            ...(output.SecretBinary === undefined ? {} : { secretBinary: output.SecretBinary }),
+            ...(passphrase === undefined ? {} : { passphrase }),
+            source: label,
+            ...(output.VersionId === undefined ? {} : { version: output.VersionId }),
+          },
+          { now },
         );
-        passphrase = passphraseFrom(second.SecretString, options.passphraseSecretId);
+      const passphraseId = options.passphraseSecretId;
+      if (passphraseId === undefined) return read(options.passphrase);
+      const fetchPassphrase = async () => {
+        const second = await reader.get(
+          passphraseId,
+          {},
+          `secretsmanager:${passphraseId}@AWSCURRENT`,
+          signal,
+        );
+        const passphrase = passphraseFrom(second.SecretString, passphraseId);
+        cachedPassphrase = passphrase;
+        return passphrase;
+      };
+      const cached = cachedPassphrase;
+      if (cached === undefined) return read(await fetchPassphrase());
+      try {
+        return read(cached);
+      } catch (error) {
+        // The passphrase rotated with the identity: read it once more.
+        if (isMtlsLinkError(error) && error.code === 'IDENTITY_PASSPHRASE_WRONG')
+          return read(await fetchPassphrase());
+        throw error;
       }
-      return readIdentity(
-        {
-          ...(output.SecretString === undefined ? {} : { secretString: output.SecretString }),
-          ...(output.SecretBinary === undefined ? {} : { secretBinary: output.SecretBinary }),
-          ...(passphrase === undefined ? {} : { passphrase }),
-          source: label,
-          ...(output.VersionId === undefined ? {} : { version: output.VersionId }),
-        },
-        { now },
-      );
     },
     options,
     // A client the caller passed in is the caller's to destroy.
-    () => {
-      if (ownClient) client?.destroy();
-    },
+    () => reader.close(),
   );
+}
+
+/** The identity in hand when the secret still has its version and the identity is still valid. */
+export function unchangedIdentity(
+  previous: ClientIdentity | undefined,
+  version: string | undefined,
+  now: number,
+): ClientIdentity | undefined {
+  if (previous === undefined || version === undefined || previous.version !== version) return undefined;
+  return now <= previous.notAfter.getTime() ? previous : undefined;
 }
 
 /** A passphrase secret: plain text, or JSON with a `passphrase`/`password` field. */

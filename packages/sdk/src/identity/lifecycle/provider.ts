@@ -1,8 +1,10 @@
-import { isMtlsLinkError, type MtlsLinkError, SecretError } from '../errors/index.ts';
+import { abortable } from '../../abortable.ts';
+import { isMtlsLinkError, type MtlsLinkError, SecretError } from '../../errors/index.ts';
+import { daysLeft } from '../alb/rules.ts';
+import { guardIdentity, summarizeIdentity, withHiddenIdentities } from '../summary.ts';
+import type { ClientIdentity, IdentityEvents, IdentityProvider } from '../types.ts';
 import { type Duration, toMilliseconds } from './duration.ts';
 import { TypedEmitter } from './events.ts';
-import { daysLeft } from './rules.ts';
-import type { ClientIdentity, IdentityEvents, IdentityProvider } from './types.ts';
 
 /** Options every refreshing source shares. */
 export interface RefreshOptions {
@@ -15,6 +17,12 @@ export interface RefreshOptions {
    * burst of refused connections cannot hammer Secrets Manager. @default '5s'
    */
   readonly minRefreshInterval?: Duration;
+  /**
+   * A forced `refresh()` (after a server refused the certificate) within this time of the last
+   * forced one returns the cached identity: however many clients share the provider, a burst of
+   * refusals costs one secret read; 0 turns the limit off. @default '5s'
+   */
+  readonly minForcedRefreshInterval?: Duration;
   /** The clock, for tests. @default Date.now */
   readonly now?: () => number;
   /** Random source for the jitter, for tests. @default Math.random */
@@ -25,6 +33,21 @@ export interface LoadContext {
   /** The provider's clock, so validity is judged at the same time the cache is. */
   readonly now: number;
   readonly reason: string;
+  /** Fires when every caller waiting for this load has given up (their deadlines passed). */
+  readonly signal: AbortSignal;
+  /** The identity served so far: a source may return it as it is when the secret did not change. */
+  readonly previous: ClientIdentity | undefined;
+  /** A forced refresh (the server refused the certificate): caches in front of the secret are suspect. */
+  readonly forced: boolean;
+}
+
+interface SharedLoad {
+  readonly promise: Promise<ClientIdentity>;
+  readonly controller: AbortController;
+  /** Callers with a signal still waiting. */
+  waiting: number;
+  /** A caller without a signal (or the background refresh) waits: the load must finish. */
+  pinned: boolean;
 }
 
 export type IdentityLoader = (context: LoadContext) => Promise<ClientIdentity>;
@@ -49,13 +72,15 @@ export class RefreshingIdentityProvider implements IdentityProvider {
   readonly #emitter = new TypedEmitter<IdentityEvents>();
   readonly #interval: number;
   readonly #minInterval: number;
+  readonly #minForcedInterval: number;
   readonly #warnDays: number;
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #onClose: (() => void) | undefined;
   #identity: ClientIdentity | undefined;
-  #inflight: Promise<ClientIdentity> | undefined;
+  #inflight: SharedLoad | undefined;
   #lastAttemptAt = Number.NEGATIVE_INFINITY;
+  #lastForcedAt = Number.NEGATIVE_INFINITY;
   #nextRefreshAt = Number.POSITIVE_INFINITY;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -68,12 +93,17 @@ export class RefreshingIdentityProvider implements IdentityProvider {
     this.#onClose = onClose;
     this.#interval = toMilliseconds(options.refreshEvery ?? DEFAULT_REFRESH_EVERY, 'refreshEvery');
     this.#minInterval = toMilliseconds(options.minRefreshInterval ?? 5000, 'minRefreshInterval');
+    // 0 is allowed here: no limit (a test, or a provider with a single client limiting itself).
+    this.#minForcedInterval =
+      options.minForcedRefreshInterval === 0
+        ? 0
+        : toMilliseconds(options.minForcedRefreshInterval ?? 5000, 'minForcedRefreshInterval');
     this.#warnDays = options.expiryWarningDays ?? 14;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
   }
 
-  async current(): Promise<ClientIdentity> {
+  async current(opts: { signal?: AbortSignal } = {}): Promise<ClientIdentity> {
     const identity = this.#identity;
     const now = this.#now();
     if (identity === undefined || now > identity.notAfter.getTime()) {
@@ -83,7 +113,7 @@ export class RefreshingIdentityProvider implements IdentityProvider {
       if (this.#lastError && this.#inflight === undefined && now - this.#lastAttemptAt < this.#minInterval) {
         throw this.#lastError;
       }
-      return this.#shared(identity === undefined ? 'initial' : 'expired');
+      return this.#shared(identity === undefined ? 'initial' : 'expired', opts.signal);
     }
     if (now >= this.#nextRefreshAt && this.#inflight === undefined && !this.#closed)
       this.#background('scheduled');
@@ -95,12 +125,19 @@ export class RefreshingIdentityProvider implements IdentityProvider {
    * Reloads now. Rejects with the typed error when the load fails (the last good identity stays
    * cached and `refresh-failed` is emitted).
    */
-  async refresh(opts: { force?: boolean; reason?: string } = {}): Promise<ClientIdentity> {
+  async refresh(
+    opts: { force?: boolean; reason?: string; signal?: AbortSignal } = {},
+  ): Promise<ClientIdentity> {
     const reason = opts.reason ?? (opts.force ? 'forced' : 'requested');
-    if (this.#inflight) return this.#inflight;
+    if (this.#inflight) return this.#join(this.#inflight, opts.signal);
     const identity = this.#identity;
-    if (!opts.force && identity && this.#now() - this.#lastAttemptAt < this.#minInterval) return identity;
-    return this.#shared(reason);
+    const now = this.#now();
+    if (identity) {
+      if (!opts.force && now - this.#lastAttemptAt < this.#minInterval) return identity;
+      if (opts.force && now - this.#lastForcedAt < this.#minForcedInterval) return identity;
+    }
+    if (opts.force) this.#lastForcedAt = now;
+    return this.#shared(reason, opts.signal, opts.force === true);
   }
 
   on<E extends keyof IdentityEvents>(event: E, listener: (event: IdentityEvents[E]) => void): () => void {
@@ -120,29 +157,55 @@ export class RefreshingIdentityProvider implements IdentityProvider {
     });
   }
 
-  #shared(reason: string): Promise<ClientIdentity> {
-    this.#inflight ??= this.#attempt(reason).finally(() => {
-      this.#inflight = undefined;
-    });
-    return this.#inflight;
+  #shared(reason: string, signal?: AbortSignal, forced = false): Promise<ClientIdentity> {
+    let load = this.#inflight;
+    if (load === undefined) {
+      const controller = new AbortController();
+      const promise = this.#attempt(reason, controller.signal, forced).finally(() => {
+        if (this.#inflight === created) this.#inflight = undefined;
+      });
+      const created: SharedLoad = { promise, controller, waiting: 0, pinned: false };
+      this.#inflight = created;
+      load = created;
+    }
+    return this.#join(load, signal);
   }
 
-  async #attempt(reason: string): Promise<ClientIdentity> {
+  /** Waits for a shared load; the load is stopped only when every caller with a deadline gave up. */
+  #join(load: SharedLoad, signal: AbortSignal | undefined): Promise<ClientIdentity> {
+    if (signal === undefined) {
+      load.pinned = true;
+      return load.promise;
+    }
+    load.waiting += 1;
+    return abortable(load.promise, signal, () => {
+      load.waiting -= 1;
+      if (load.waiting === 0 && !load.pinned) load.controller.abort(signal.reason);
+    });
+  }
+
+  async #attempt(reason: string, signal: AbortSignal, forced: boolean): Promise<ClientIdentity> {
     const startedAt = this.#now();
     this.#lastAttemptAt = startedAt;
     const previous = this.#identity;
     try {
-      const next = await this.#load({ now: startedAt, reason });
+      const next = guardIdentity(await this.#load({ now: startedAt, reason, signal, previous, forced }));
       this.#identity = next;
       this.#lastError = undefined;
       const now = this.#now();
       this.#schedule(now, this.#delayFor(next, now));
-      this.#emitter.emit('refresh', {
-        previous,
-        current: next,
-        changed: previous?.fingerprint256 !== next.fingerprint256,
-        reason,
-      });
+      this.#emitter.emit(
+        'refresh',
+        withHiddenIdentities(
+          {
+            summary: summarizeIdentity(next, now),
+            previousSummary: previous === undefined ? undefined : summarizeIdentity(previous, now),
+            changed: previous?.fingerprint256 !== next.fingerprint256,
+            reason,
+          } as IdentityEvents['refresh'],
+          { previous, current: next },
+        ),
+      );
       this.#checkExpiry(next, now);
       return next;
     } catch (caught) {
@@ -150,7 +213,17 @@ export class RefreshingIdentityProvider implements IdentityProvider {
       this.#lastError = error;
       const now = this.#now();
       this.#schedule(now, this.#jitter(Math.min(this.#interval, RETRY_AFTER_FAILURE)));
-      this.#emitter.emit('refresh-failed', { error, current: previous, reason });
+      this.#emitter.emit(
+        'refresh-failed',
+        withHiddenIdentities(
+          {
+            error,
+            summary: previous === undefined ? undefined : summarizeIdentity(previous, now),
+            reason,
+          } as IdentityEvents['refresh-failed'],
+          { current: previous },
+        ),
+      );
       throw error;
     }
   }
@@ -188,7 +261,17 @@ export class RefreshingIdentityProvider implements IdentityProvider {
     const last = this.#warned.get(identity.fingerprint256);
     if (last !== undefined && now - last < WARNING_REPEAT) return;
     this.#warned.set(identity.fingerprint256, now);
-    this.#emitter.emit('expiry-warning', { identity, daysLeft: left, notAfter: identity.notAfter });
+    this.#emitter.emit(
+      'expiry-warning',
+      withHiddenIdentities(
+        {
+          summary: summarizeIdentity(identity, now),
+          daysLeft: left,
+          notAfter: identity.notAfter,
+        } as IdentityEvents['expiry-warning'],
+        { identity },
+      ),
+    );
   }
 }
 
@@ -204,7 +287,8 @@ function asMtlsLinkError(error: unknown): MtlsLinkError {
 }
 
 /** A provider for an identity already in hand: never refreshes. */
-export function fromIdentity(identity: ClientIdentity): IdentityProvider {
+export function fromIdentity(given: ClientIdentity): IdentityProvider {
+  const identity = guardIdentity(given);
   const emitter = new TypedEmitter<IdentityEvents>();
   return {
     current: async () => identity,

@@ -1,6 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
-import { IdentityError } from '../errors/index.ts';
-import type { ClientIdentity, IdentityFinding } from './types.ts';
+import { IdentityError } from '../../errors/index.ts';
+import type { ClientIdentity, IdentityFinding } from '../types.ts';
 
 // The ALB's rules for a client certificate, as findings. `readIdentity` throws the first error
 // finding; `inspectIdentity` returns them all. One set of rules, two callers.

@@ -1,6 +1,6 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
-import { IdentityError } from '../errors/index.ts';
-import { pemInvalid } from './pem.ts';
+import { IdentityError } from '../../errors/index.ts';
+import { pemInvalid } from '../pem.ts';
 
 export interface FieldCertificate {
   readonly cert: X509Certificate;

@@ -1,10 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { IdentityError } from '../errors/index.ts';
-import { type FieldCertificate, isSelfSigned, orderChain, parseCertificate, pickLeaf } from './chain.ts';
-import { normalizeSerial } from './crl.ts';
-import { bytesAsText, decodeBase64Text, hasPemBlock, pemInvalid, splitPemBlocks, toPem } from './pem.ts';
-import { looksLikePkcs12, readPkcs12 } from './pkcs12.ts';
-import { describeKey, PRIVATE_KEY_LABELS, readPrivateKey } from './private-key.ts';
+import { IdentityError } from '../../errors/index.ts';
 import {
   chainDepthFindings,
   findingError,
@@ -12,8 +7,14 @@ import {
   presentedDepth,
   purposeFindings,
   validityFindings,
-} from './rules.ts';
-import type { ClientIdentity, IdentityMaterial, MaterialPart, ReadIdentityOptions } from './types.ts';
+} from '../alb/rules.ts';
+import { normalizeSerial } from '../crl.ts';
+import { bytesAsText, decodeBase64Text, hasPemBlock, pemInvalid, splitPemBlocks, toPem } from '../pem.ts';
+import { guardIdentity } from '../summary.ts';
+import type { ClientIdentity, IdentityMaterial, MaterialPart, ReadIdentityOptions } from '../types.ts';
+import { type FieldCertificate, isSelfSigned, orderChain, parseCertificate, pickLeaf } from './chain.ts';
+import { looksLikePkcs12, readPkcs12 } from './pkcs12.ts';
+import { describeKey, PRIVATE_KEY_LABELS, readPrivateKey } from './private-key.ts';
 
 /** Secrets Manager holds at most 64 KiB; anything far larger is not an identity. */
 const MAX_MATERIAL_LENGTH = 1024 * 1024;
@@ -267,7 +268,7 @@ export function readIdentityParts(
   }
 
   const certPem = toPem('CERTIFICATE', leaf.cert.raw);
-  return {
+  return guardIdentity({
     certPem,
     chainPem: chain.map((c) => toPem('CERTIFICATE', c.raw)).join(''),
     keyPem: first.key.export({ type: 'pkcs8', format: 'pem' }).toString(),
@@ -283,7 +284,7 @@ export function readIdentityParts(
     ...keyFacts,
     source,
     ...(context.version === undefined ? {} : { version: context.version }),
-  };
+  });
 }
 
 function pemText(part: MaterialPart, source: string): string {

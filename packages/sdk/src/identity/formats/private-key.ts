@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { IdentityError } from '../errors/index.ts';
+import { IdentityError } from '../../errors/index.ts';
+import { type PemBlock, pemInvalid } from '../pem.ts';
 import { checkEncryptedKeyInfo, PasswordEncryptionError } from './password-encryption.ts';
-import { type PemBlock, pemInvalid } from './pem.ts';
 
 export const PRIVATE_KEY_LABELS = new Set([
   'PRIVATE KEY',

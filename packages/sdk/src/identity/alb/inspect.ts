@@ -1,7 +1,14 @@
 import { X509Certificate } from 'node:crypto';
-import { isSelfSigned, keyMatches, signedBy } from './chain.ts';
-import { judgeCrls, nameDer, normalizeSerial, parseCrls, type RevocationList, revokedBy } from './crl.ts';
-import { splitPemBlocks } from './pem.ts';
+import { judgeCrls, nameDer, normalizeSerial, parseCrls, type RevocationList, revokedBy } from '../crl.ts';
+import { isSelfSigned, keyMatches, signedBy } from '../formats/chain.ts';
+import { splitPemBlocks } from '../pem.ts';
+import type {
+  AlbVerifyStatus,
+  ClientIdentity,
+  IdentityFinding,
+  IdentityInspection,
+  InspectIdentityOptions,
+} from '../types.ts';
 import {
   chainDepthFindings,
   daysLeft,
@@ -11,13 +18,6 @@ import {
   purposeFindings,
   validityFindings,
 } from './rules.ts';
-import type {
-  AlbVerifyStatus,
-  ClientIdentity,
-  IdentityFinding,
-  IdentityInspection,
-  InspectIdentityOptions,
-} from './types.ts';
 
 const MAX_PATH = 16;
 

@@ -9,7 +9,7 @@ import {
   type SafeBag,
   SafeContents,
 } from 'pkijs';
-import { IdentityError } from '../errors/index.ts';
+import { IdentityError } from '../../errors/index.ts';
 import {
   decryptWithPassword,
   integerValue,

@@ -1,0 +1,96 @@
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { ResponseTooLargeError, ResponseValidationError } from '../errors/index.ts';
+import type { ParseAs } from './openapi-types.ts';
+
+type Body = Dispatcher.ResponseData['body'];
+type Headers = Dispatcher.ResponseData['headers'];
+
+/** undici's error when a body crosses the pool's maxResponseSize. */
+export function isResponseTooLarge(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
+}
+
+export function responseTooLarge(
+  method: string,
+  url: string,
+  limit: number,
+  cause: unknown,
+): ResponseTooLargeError {
+  return new ResponseTooLargeError(
+    'RESPONSE_TOO_LARGE',
+    `${method} ${url}: the response is larger than maxResponseSize (${limit} bytes); the rest was not read`,
+    { cause, details: { method, url, maxResponseSize: limit } },
+  );
+}
+
+function isJsonType(headers: Headers): boolean {
+  const type = headers['content-type'];
+  return typeof type === 'string' && type.includes('json');
+}
+
+function parseJson(text: string, method: string, url: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new ResponseValidationError(
+      'RESPONSE_VALIDATION_FAILED',
+      `${method} ${url}: the response is not valid JSON`,
+      { cause, details: { method, url } },
+    );
+  }
+}
+
+/**
+ * The body as `parseAs` asks (see ParseAs); `undefined` for an empty JSON or default body. A
+ * `stream` is handed over unread: the caller consumes (or cancels) it.
+ */
+export async function decodeBody(
+  body: Body,
+  headers: Headers,
+  parseAs: ParseAs | undefined,
+  method: string,
+  url: string,
+): Promise<unknown> {
+  switch (parseAs) {
+    case 'stream':
+      return Readable.toWeb(body) as ReadableStream<Uint8Array>;
+    case 'bytes':
+      return new Uint8Array(await body.arrayBuffer());
+    case 'text':
+      return body.text();
+    case 'json': {
+      const text = await body.text();
+      return text === '' ? undefined : parseJson(text, method, url);
+    }
+    default: {
+      const text = await body.text();
+      if (text === '') return undefined;
+      return isJsonType(headers) ? parseJson(text, method, url) : text;
+    }
+  }
+}
+
+/**
+ * An error answer's body: the text (for HttpError.body and the classifier) and the parsed data
+ * (JSON by content type, else the text; bytes for parseAs 'bytes'). A JSON error body that does
+ * not parse is kept as text: the status is the news, not the body.
+ */
+export async function decodeErrorBody(
+  body: Body,
+  headers: Headers,
+  parseAs: ParseAs | undefined,
+): Promise<{ text: string; data: unknown }> {
+  const bytes = new Uint8Array(await body.arrayBuffer());
+  const text = new TextDecoder().decode(bytes);
+  if (parseAs === 'bytes') return { text, data: bytes };
+  if (text === '') return { text, data: undefined };
+  if (parseAs === 'json' || (parseAs !== 'text' && isJsonType(headers))) {
+    try {
+      return { text, data: JSON.parse(text) as unknown };
+    } catch {
+      return { text, data: text };
+    }
+  }
+  return { text, data: text };
+}
