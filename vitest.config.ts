@@ -24,6 +24,7 @@ export default defineConfig({
       project('probe', ['packages/probe/test/**/*.test.ts']),
       project('consumer-infra', ['packages/consumer-infra/test/**/*.test.ts'], 120_000),
       project('examples', ['examples/*/test/**/*.test.ts'], 30_000),
+      project('bench', ['bench/test/**/*.test.ts']),
       // Projects do not pick up the root typecheck.include; type tests get a project of their own.
       {
         extends: true as const,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The benchmark (pnpm bench [--json]): servers in their own processes, clients measured in one run.
+# The benchmark (pnpm bench [--json] [--quick] [--requests N] [--rounds N] [--cpu-prof]): SDK and undici
+# in interleaved pairs, each client and each server in a process of its own; see bench/README.md.
 set -euo pipefail
 pnpm exec tsc -b
 node bench/dist/main.js "$@"

@@ -8,6 +8,7 @@ pnpm exec tsc -b
 # tsc -b sees sources only: the tests are type-checked too.
 pnpm exec tsc -p tsconfig.tests.json
 pnpm exec tsc -p packages/consumer-infra/tsconfig.tests.json
+pnpm exec tsc -p bench/tsconfig.tests.json
 # The README examples that are whole programs must compile against the current API.
 node scripts/readme-snippets.mjs
 pnpm exec tsc -p packages/sdk/.cache/readme-snippets

@@ -1,3 +1,5 @@
+import { quantile } from './stats.ts';
+
 /** A closed-loop load generator: `concurrency` workers each send requests back to back. */
 export interface LoadResult {
   readonly requests: number;
@@ -6,7 +8,7 @@ export interface LoadResult {
   readonly reqPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** Client CPU (user + system) per request, microseconds. */
+  /** Client CPU (user + system, the process's own accounting) per request, microseconds. */
   readonly cpuUsPerRequest: number;
   readonly firstError?: string;
 }
@@ -38,7 +40,7 @@ export async function runLoad(
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
   latencies.sort();
-  const at = (q: number) => latencies[Math.min(requests - 1, Math.floor(q * requests))] ?? 0;
+  const at = (q: number) => quantile(latencies, q);
   return {
     requests,
     failures,

@@ -1,205 +1,192 @@
-// pnpm bench [--json] [--quick]: the SDK against its peers, the emulated producer in its own process,
-// each client in a process of its own, all in one run so that the ratios compare like with like.
-import { type ChildProcess, fork } from 'node:child_process';
-import { once } from 'node:events';
+// pnpm bench [--json] [--quick] [--requests N] [--rounds N] [--cpu-prof]: the SDK against raw
+// undici in interleaved pairs (and against its slower peers), each client in a process of its own,
+// the server in another; verdicts are medians of per-pair ratios, with their spreads.
+import { mkdir, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestPki, findBinary, type TestPki } from '@mtls-link/testkit';
-import type { ClientConfig, ClientKind } from './bench-config.ts';
-import type { ClientReport } from './client-process.ts';
+import { createTestPki, findBinary } from '@mtls-link/testkit';
+import { parseBenchArgs } from './bench-args.ts';
+import type { ClientKind, Protocol } from './bench-config.ts';
+import { measureCanary } from './canary.ts';
+import { byOrigin, extraSelfTime, selfTimes } from './cpu-profile.ts';
 import { measurePkiGeneration } from './pki-generation.ts';
 import { measureProbeCheck } from './probe-check.ts';
-import { formatTable } from './report.ts';
-import type { ServerConfig, ServerMessage, ServerTarget } from './server-process.ts';
+import { startServer, stopServer } from './processes.ts';
+import { formatScenario, formatVerdicts } from './report.ts';
+import { runScenario, type Scenario, type ScenarioRun } from './scenario.ts';
+import { round2, spread } from './stats.ts';
+import {
+  type Figures,
+  judge,
+  probeTarget,
+  type ScenarioSummary,
+  sdkTargets,
+  summarizeScenario,
+  type Verdict,
+} from './summary.ts';
 
-const args = new Set(process.argv.slice(2));
-const json = args.has('--json');
-const quick = args.has('--quick');
-const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+const args = parseBenchArgs(process.argv.slice(2));
+const log = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
 
-const getRequests = quick ? 2_000 : 20_000;
-const postRequests = quick ? 200 : 2_000;
-const concurrency = 32;
+const scenarios: readonly Scenario[] = [
+  { id: 'gateway', label: 'gateway emulator, HTTP/1.1', target: 'gateway', protocol: 'http1', peers: true },
+  { id: 'h2', label: 'gateway emulator, h2', target: 'gateway', protocol: 'h2', peers: false },
+  { id: 'nginx', label: 'nginx, HTTP/1.1', target: 'nginx', protocol: 'http1', peers: true },
+];
 
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+// The testkit's nginx launcher configures no `http2` listener, so nginx speaks HTTP/1.1 only.
+const nginxH2Note = 'not measured: the testkit nginx launcher has no h2 listener';
 
-type MeasuredClient = ClientReport & { handshakes: number | null };
-type Reports = Map<ClientKind, MeasuredClient>;
-
-async function nextMessage<T>(child: ChildProcess): Promise<T> {
-  const [message] = (await once(child, 'message')) as [T];
-  return message;
-}
-
-async function startServer(
-  pki: TestPki,
-  target: ServerTarget,
-): Promise<{ server: ChildProcess; url: string }> {
-  const server = fork(here('./server-process.js'), { stdio: 'inherit' });
-  server.send({
-    target,
-    serverCertPem: pki.server.certPem,
-    serverKeyPem: pki.server.keyPem,
-    serverChainPem: pki.server.chainPem,
-    trustStorePem: pki.trustStorePem,
-  } satisfies ServerConfig);
-  const ready = await nextMessage<ServerMessage>(server);
-  if (!('url' in ready)) throw new Error('the server process did not report its URL');
-  return { server, url: ready.url };
-}
-
-async function stopServer(server: ChildProcess): Promise<void> {
-  server.send('stop');
-  await once(server, 'exit');
-}
-
-async function serverHandshakes(server: ChildProcess): Promise<number | null> {
-  server.send('stats');
-  const message = await nextMessage<ServerMessage>(server);
-  if (!('handshakes' in message)) throw new Error('the server process answered without stats');
-  return message.handshakes;
-}
-
-/**
- * One client against a fresh server process: the built-in API keeps what is POSTed, so a shared
- * server would hand later clients ever longer GET /widgets answers.
- */
-async function runClient(
-  pki: TestPki,
-  target: ServerTarget,
-  config: Omit<ClientConfig, 'url'>,
-): Promise<MeasuredClient> {
-  const { server, url } = await startServer(pki, target);
-  try {
-    const child = fork(here('./client-process.js'), { stdio: 'inherit', execArgv: ['--expose-gc'] });
-    child.send({ ...config, url } satisfies ClientConfig);
-    const message = await nextMessage<{ report?: ClientReport; error?: string }>(child);
-    await once(child, 'exit');
-    if (!message.report) throw new Error(`client ${config.kind} failed: ${message.error}`);
-    return { ...message.report, handshakes: await serverHandshakes(server) };
-  } finally {
-    await stopServer(server);
-  }
-}
-
-type ConfigFor = (kind: ClientKind, scale?: number) => Omit<ClientConfig, 'url'>;
-
-async function measureTarget(pki: TestPki, target: ServerTarget, config: ConfigFor): Promise<Reports> {
-  log(`server: ${target}`);
-  // Three alternating rounds of the two fastest clients, best of each: on a 2-core machine the
-  // order in which processes run, and whatever else runs, moves the numbers more than the clients do.
-  const reports: Reports = new Map();
-  const keepBest = (kind: ClientKind, report: MeasuredClient) => {
-    const seen = reports.get(kind);
-    if (!seen || report.get.reqPerSec > seen.get.reqPerSec) reports.set(kind, report);
-  };
-  for (const round of [1, 2, 3]) {
-    for (const kind of ['undici', 'sdk'] as const) {
-      log(`  round ${round}: ${kind}`);
-      keepBest(kind, await runClient(pki, target, config(kind)));
+async function profileReport(dir: string): Promise<string[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const lines = [
+    `CPU profiles of the GET load in ${dir} (self time; the profiler itself inflates every figure):`,
+  ];
+  // The load-phase profiles: the request path without start-up.
+  const latest = (scenario: Scenario, kind: string) =>
+    files.filter((f) => f.startsWith(`${scenario.id}-${kind}-`) && f.endsWith('-load.cpuprofile')).at(-1);
+  for (const scenario of scenarios) {
+    const sdkFile = latest(scenario, 'sdk');
+    const undiciFile = latest(scenario, 'undici');
+    if (!sdkFile || !undiciFile) continue;
+    const sdk = await selfTimes(join(dir, sdkFile));
+    const undici = await selfTimes(join(dir, undiciFile));
+    for (const [file, profile] of [
+      [sdkFile, sdk],
+      [undiciFile, undici],
+    ] as const) {
+      const origins = byOrigin(profile.functions).slice(0, 6);
+      lines.push(
+        `  ${file}: ${profile.totalMs.toFixed(0)} ms sampled; ${origins.map((o) => `${o.origin} ${(o.share * 100).toFixed(1)}%`).join(', ')}`,
+      );
+    }
+    lines.push(`  ${scenario.id}: where the SDK process spends more than the undici process (self ms):`);
+    for (const f of extraSelfTime(sdk.functions, undici.functions).slice(0, 20)) {
+      lines.push(`    +${f.selfMs.toFixed(1).padStart(6)}  ${f.origin.padEnd(7)} ${f.where}`);
     }
   }
-  // The slow clients run fewer requests: their throughput, not their total time, is compared.
-  for (const [kind, scale] of [
-    ['https-keepalive', 1],
-    ['axios', 0.5],
-    ['https-naive', 0.1],
-  ] as const) {
-    log(`  ${kind}${scale < 1 ? ` (${scale * 100}% of the requests)` : ''}`);
-    keepBest(kind, await runClient(pki, target, config(kind, scale)));
-  }
-  return reports;
-}
-
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-
-/** The ratios the benchmark reports for one server (the SDK against each baseline): throughput is GET req/s. */
-function ratios(reports: Reports) {
-  const measured = (kind: ClientKind) => {
-    const report = reports.get(kind);
-    if (!report) throw new Error(`no report for ${kind}`);
-    return report;
-  };
-  const sdk = measured('sdk');
-  const undici = measured('undici');
-  return {
-    sdkVsUndici: ratio(sdk.get.reqPerSec, undici.get.reqPerSec),
-    sdkVsHttps: ratio(sdk.get.reqPerSec, measured('https-keepalive').get.reqPerSec),
-    sdkVsAxios: ratio(sdk.get.reqPerSec, measured('axios').get.reqPerSec),
-    sdkVsNaive: ratio(sdk.get.reqPerSec, measured('https-naive').get.reqPerSec),
-    cpuPerRequestVsUndici: ratio(sdk.get.cpuUsPerRequest, undici.get.cpuUsPerRequest),
-    cpuPerRequestVsHttps: ratio(sdk.get.cpuUsPerRequest, measured('https-keepalive').get.cpuUsPerRequest),
-    cpuPerRequestVsAxios: ratio(sdk.get.cpuUsPerRequest, measured('axios').get.cpuUsPerRequest),
-    p99VsUndici: ratio(sdk.get.p99Ms, undici.get.p99Ms),
-    postSdkVsUndici: ratio(sdk.post.reqPerSec, undici.post.reqPerSec),
-    fullHandshakes: sdk.handshakes,
-    requests: sdk.get.requests,
-    sdkReqPerSec: Math.round(sdk.get.reqPerSec),
-    undiciReqPerSec: Math.round(undici.get.reqPerSec),
-    sdkRssGrowthMb: Math.round(sdk.rssGrowthMb * 10) / 10,
-    undiciRssGrowthMb: Math.round(undici.rssGrowthMb * 10) / 10,
-    sdkHeapGrowthMb: Math.round(sdk.heapGrowthMb * 10) / 10,
-  };
+  return lines;
 }
 
 async function main(): Promise<void> {
   log(
-    `mtls-link benchmark: ${getRequests} GET /widgets + ${postRequests} POST (4 KB) at concurrency ${concurrency}`,
+    `mtls-link benchmark: ${args.requests} GET /widgets + ${Math.round(args.requests / 10)} POST (4 KB) per client run at concurrency ${args.concurrency}, ${args.rounds} pairs per scenario`,
   );
   const pki = await createTestPki();
   const identity = pki.clients.rsa2048;
-  const config = (kind: ClientKind, scale = 1): Omit<ClientConfig, 'url'> => ({
+  const config = (kind: ClientKind, protocol: Protocol, scale: number) => ({
     kind,
+    protocol,
     caPem: pki.trustStorePem,
     certPem: `${identity.certPem}${identity.chainPem}`,
     keyPem: identity.keyPem,
-    concurrency,
-    getRequests: Math.round(getRequests * scale),
-    postRequests: Math.round(postRequests * scale),
-    warmupRequests: Math.round(1_000 * scale),
+    concurrency: args.concurrency,
+    getRequests: Math.max(1, Math.round(args.requests * scale)),
+    postRequests: Math.max(1, Math.round((args.requests / 10) * scale)),
+    warmupRequests: Math.max(1, Math.round((args.requests / 20) * scale)),
   });
+  const cpuProfDir = args.cpuProfDir
+    ? resolve(fileURLToPath(new URL('../..', import.meta.url)), args.cpuProfDir)
+    : undefined;
+  if (cpuProfDir) {
+    await mkdir(cpuProfDir, { recursive: true });
+    log(`profiling the SDK and undici client processes into ${cpuProfDir}: figures are not for verdicts`);
+  }
+  const ctx = { pki, rounds: args.rounds, peerRounds: args.peerRounds, config, cpuProfDir, log };
 
-  const reports = await measureTarget(pki, 'gateway', config);
-  const nginxBinary = findBinary('nginx');
-  const nginxReports = nginxBinary ? await measureTarget(pki, 'nginx', config) : undefined;
-  if (!nginxBinary) log('  nginx is not installed: the nginx comparison is left out');
-  log('  mtls-probe check (Node start-up included)');
+  const nginxInstalled = findBinary('nginx') !== undefined;
+  const runs: { run: ScenarioRun; summary: ScenarioSummary }[] = [];
+  for (const scenario of scenarios) {
+    if (scenario.target === 'nginx' && !nginxInstalled) {
+      log('nginx is not installed: the nginx scenario is left out');
+      continue;
+    }
+    const run = await runScenario(ctx, scenario);
+    runs.push({ run, summary: summarizeScenario(run) });
+  }
+
+  log(`mtls-probe check against the gateway, paired with node -e '' (${args.startRuns} pairs)`);
   const probeServer = await startServer(pki, 'gateway');
-  const probeCheckMs = await measureProbeCheck({ url: probeServer.url, pki, identity }).finally(() =>
-    stopServer(probeServer.server),
-  );
-
-  log('  testkit PKI generation');
-  const pkiTimes = await measurePkiGeneration();
+  const probe = await measureProbeCheck({
+    url: probeServer.url,
+    pki,
+    identity,
+    runs: args.startRuns,
+  }).finally(() => stopServer(probeServer));
+  log(`canary bundle: size, and import of its handler in ${args.startRuns} fresh processes`);
+  const canary = await measureCanary(args.startRuns);
+  log('testkit PKI generation');
+  const pkiTimes = await measurePkiGeneration(args.pkiRuns);
 
   log('');
-  log('against the emulated producer (gateway):');
-  for (const line of formatTable(reports)) log(line);
-  if (nginxReports) {
-    log('against nginx (handshakes are not counted there):');
-    for (const line of formatTable(nginxReports)) log(line);
+  for (const { run, summary } of runs) {
+    for (const line of formatScenario(run, summary)) log(line);
+    log('');
   }
-  log(`probe: a full mtls-probe check (including Node start-up) took ${probeCheckMs} ms (median of 5)`);
+  log(
+    `probe: mtls-probe check ${probe.probeCheckMs} ms, node -e '' ${probe.nodeStartMs} ms (medians of ${args.startRuns}); per pair ${probe.vsNodeStart.perPair.map((r) => r.toFixed(1)).join(' ')}`,
+  );
+  log(
+    `canary: bundle ${canary.bundleBytes} bytes (${(canary.bundleBytes / 1024 / 1024).toFixed(2)} MiB), import of the handler ${canary.medianInitMs} ms wall / ${canary.medianInitCpuMs} ms CPU (median of ${args.startRuns} fresh processes)`,
+  );
   log(
     `testkit PKI: EC set ${pkiTimes.ecSetMs} ms, createTestPki() with the RSA flavours ${pkiTimes.fullSetMs} ms, one RSA 4096 CA ${pkiTimes.rsa4096Ms} ms`,
   );
 
-  const gateway = ratios(reports);
+  const byId = new Map(runs.map(({ run, summary }) => [run.scenario.id, summary.figures]));
+  const gateway: Figures = byId.get('gateway') ?? {};
   const summary = {
     ...gateway,
-    failures: [...reports.values(), ...(nginxReports?.values() ?? [])].reduce(
-      (n, r) => n + r.get.failures + r.post.failures,
-      0,
-    ),
-    probeCheckMs,
+    failures: runs.reduce((n, { summary: s }) => n + (s.figures.failures as number), 0),
+    rounds: args.rounds,
+    probeCheckMs: probe.probeCheckMs,
+    nodeStartMs: probe.nodeStartMs,
+    probeCheckVsNodeStart: round2(probe.vsNodeStart.median),
+    probeCheckVsNodeStartSpread: probe.vsNodeStart.spread.map(round2),
+    canaryBundleBytes: canary.bundleBytes,
+    canaryInitMs: canary.medianInitMs,
+    canaryInitMsSpread: spread(canary.initMs).map(Math.round),
+    canaryInitCpuMs: canary.medianInitCpuMs,
     pkiEcSetMs: pkiTimes.ecSetMs,
     pkiFullSetMs: pkiTimes.fullSetMs,
-    ...(nginxReports ? { nginx: ratios(nginxReports) } : {}),
+    ...(byId.has('h2') ? { h2: byId.get('h2') } : {}),
+    ...(byId.has('nginx') ? { nginx: byId.get('nginx') } : {}),
+    ...(cpuProfDir ? { profiled: true } : {}),
   };
+
+  const verdicts: Verdict[] = [];
+  for (const scenario of [
+    ...scenarios.map((s) => [s.id, s.label] as const),
+    ['nginxH2', 'nginx, h2'] as const,
+  ]) {
+    const [id, label] = scenario;
+    const note =
+      id === 'nginxH2'
+        ? nginxH2Note
+        : id === 'nginx' && !nginxInstalled
+          ? 'nginx is not installed'
+          : undefined;
+    for (const target of sdkTargets) verdicts.push(judge(label, target, byId.get(id), note));
+  }
+  verdicts.push(
+    judge('probe', probeTarget, {
+      probeCheckVsNodeStart: summary.probeCheckVsNodeStart,
+      probeCheckVsNodeStartSpread: summary.probeCheckVsNodeStartSpread,
+    }),
+  );
+  log('targets of the issue (verdict on the median of the pairs):');
+  for (const line of formatVerdicts(verdicts)) log(`  ${line}`);
+  if (cpuProfDir) {
+    log('');
+    for (const line of await profileReport(cpuProfDir)) log(line);
+  }
+
+  const line = { ...summary, targets: verdicts };
   log('');
   for (const [key, value] of Object.entries(summary)) {
-    log(`${key.padEnd(22)} ${typeof value === 'object' ? JSON.stringify(value) : value}`);
+    log(`${key.padEnd(28)} ${typeof value === 'object' ? JSON.stringify(value) : value}`);
   }
-  if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (args.json) process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 await main();

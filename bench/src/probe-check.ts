@@ -1,23 +1,45 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Issued, TestPki } from '@mtls-link/testkit';
+import { median, pairedRatio } from './stats.ts';
 
 const run = promisify(execFile);
-const cli = fileURLToPath(new URL('../../packages/probe/dist/cli.js', import.meta.url));
+
+/** The `mtls-probe` binary as the probe package declares it (whatever its build makes of it). */
+async function probeBinary(): Promise<string> {
+  const manifest = fileURLToPath(import.meta.resolve('@mtls-link/probe/package.json'));
+  const { bin } = JSON.parse(await readFile(manifest, 'utf8')) as { bin: Record<string, string> };
+  const relative = bin['mtls-probe'];
+  if (relative === undefined) throw new Error(`${manifest} declares no mtls-probe binary`);
+  return resolve(dirname(manifest), relative);
+}
+
+export interface ProbeCheckTimes {
+  /** Wall time of each `mtls-probe check`, Node start-up included. */
+  readonly probeMs: readonly number[];
+  /** Wall time of each bare `node -e ''`, run right after the probe of its pair. */
+  readonly nodeMs: readonly number[];
+  readonly probeCheckMs: number;
+  readonly nodeStartMs: number;
+  /** Median and spread of probe/node per pair. */
+  readonly vsNodeStart: ReturnType<typeof pairedRatio>;
+}
 
 /**
- * Wall time of a whole `mtls-probe check` against the running gateway, Node start-up included:
- * the median of five runs, after one unmeasured run that warms the file cache.
+ * A whole `mtls-probe check` (every offline check, one request) against the running gateway,
+ * paired with a bare `node -e ''` on the same machine at the same moment; one unmeasured pair
+ * first warms the file cache.
  */
 export async function measureProbeCheck(options: {
   url: string;
   pki: TestPki;
   identity: Issued;
-}): Promise<number> {
+  runs: number;
+}): Promise<ProbeCheckTimes> {
   const dir = await mkdtemp(join(tmpdir(), 'mtls-bench-probe-'));
   try {
     const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client.key') };
@@ -25,7 +47,7 @@ export async function measureProbeCheck(options: {
     await writeFile(files.cert, `${options.identity.certPem}${options.identity.chainPem}`);
     await writeFile(files.key, options.identity.keyPem, { mode: 0o600 });
     const argv = [
-      cli,
+      await probeBinary(),
       'check',
       `${options.url}/widgets`,
       '--cert',
@@ -39,7 +61,7 @@ export async function measureProbeCheck(options: {
       '--format',
       'json',
     ];
-    const once = async () => {
+    const probe = async () => {
       const start = performance.now();
       const { stdout } = await run(process.execPath, argv);
       const elapsed = performance.now() - start;
@@ -47,11 +69,26 @@ export async function measureProbeCheck(options: {
       if (verdict === 'fail') throw new Error(`the probe failed against the benchmark gateway: ${stdout}`);
       return elapsed;
     };
-    await once();
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) times.push(await once());
-    times.sort((a, b) => a - b);
-    return Math.round(times[2]!);
+    const node = async () => {
+      const start = performance.now();
+      await run(process.execPath, ['-e', '']);
+      return performance.now() - start;
+    };
+    await probe();
+    await node();
+    const probeMs: number[] = [];
+    const nodeMs: number[] = [];
+    for (let i = 0; i < options.runs; i++) {
+      probeMs.push(await probe());
+      nodeMs.push(await node());
+    }
+    return {
+      probeMs,
+      nodeMs,
+      probeCheckMs: Math.round(median(probeMs)),
+      nodeStartMs: Math.round(median(nodeMs)),
+      vsNodeStart: pairedRatio(probeMs, nodeMs),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,10 +1,10 @@
 import { createClient, readIdentity } from '@mtls-link/sdk';
-import type { ClientConfig } from './bench-config.ts';
-import { postBody } from './bench-config.ts';
-import type { BenchClient } from './clients.ts';
+import type { ClientConfig } from '../bench-config.ts';
+import { postBody } from '../bench-config.ts';
+import type { BenchClient } from './bench-client.ts';
 
 /** The SDK as a user would set it up: one identity, the producer's CA, default pool and retries. */
-export function sdkClient(config: ClientConfig): BenchClient {
+export function createBenchClient(config: ClientConfig): BenchClient {
   const identity = readIdentity({
     secretString: JSON.stringify({ certificate: config.certPem, privateKey: config.keyPem }),
     source: 'benchmark',
@@ -14,6 +14,7 @@ export function sdkClient(config: ClientConfig): BenchClient {
     identity,
     ca: config.caPem,
     connections: config.concurrency,
+    allowH2: config.protocol === 'h2',
   });
   return {
     async get() {

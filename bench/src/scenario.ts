@@ -1,0 +1,75 @@
+// One server target and protocol: SDK and undici interleaved in pairs, round after round, each
+// client in a fresh process against a fresh server process; the slower peers beside some pairs.
+import type { TestPki } from '@mtls-link/testkit';
+import type { ClientConfig, ClientKind, Protocol } from './bench-config.ts';
+import { type MeasuredClient, runClient } from './processes.ts';
+import type { ServerTarget } from './server-process.ts';
+
+export interface Scenario {
+  /** Key of the scenario in the JSON line and the table ('gateway', 'h2', 'nginx'). */
+  readonly id: string;
+  readonly label: string;
+  readonly target: ServerTarget;
+  readonly protocol: Protocol;
+  /** Whether node:https, axios and naive node:https run beside the pairs (HTTP/1.1 clients only). */
+  readonly peers: boolean;
+}
+
+export type PeerKind = Exclude<ClientKind, 'sdk' | 'undici'>;
+
+/** The slow clients run fewer requests: their throughput, not their total time, is compared. */
+export const peerScale: Readonly<Record<PeerKind, number>> = {
+  'https-keepalive': 1,
+  axios: 0.5,
+  'https-naive': 0.1,
+};
+
+export interface Pair {
+  readonly round: number;
+  readonly sdk: MeasuredClient;
+  readonly undici: MeasuredClient;
+  /** Peers measured right after this pair (rounds 1..peerRounds of a scenario with peers). */
+  readonly peers: Partial<Record<PeerKind, MeasuredClient>>;
+}
+
+export interface ScenarioRun {
+  readonly scenario: Scenario;
+  readonly pairs: readonly Pair[];
+}
+
+export interface ScenarioContext {
+  readonly pki: TestPki;
+  readonly rounds: number;
+  readonly peerRounds: number;
+  readonly config: (kind: ClientKind, protocol: Protocol, scale: number) => Omit<ClientConfig, 'url'>;
+  readonly cpuProfDir: string | undefined;
+  readonly log: (line: string) => void;
+}
+
+export async function runScenario(ctx: ScenarioContext, scenario: Scenario): Promise<ScenarioRun> {
+  ctx.log(`${scenario.label}: ${ctx.rounds} rounds of (SDK, undici)`);
+  const run = (kind: ClientKind, round: number, scale = 1) =>
+    runClient({
+      pki: ctx.pki,
+      target: scenario.target,
+      config: ctx.config(kind, scenario.protocol, scale),
+      ...(ctx.cpuProfDir && (kind === 'sdk' || kind === 'undici')
+        ? { cpuProfile: { dir: ctx.cpuProfDir, name: `${scenario.id}-${kind}-r${round}` } }
+        : {}),
+    });
+  const pairs: Pair[] = [];
+  for (let round = 1; round <= ctx.rounds; round++) {
+    ctx.log(`  round ${round}: sdk, undici`);
+    const sdk = await run('sdk', round);
+    const undici = await run('undici', round);
+    const peers: Partial<Record<PeerKind, MeasuredClient>> = {};
+    if (scenario.peers && round <= ctx.peerRounds) {
+      for (const [kind, scale] of Object.entries(peerScale) as [PeerKind, number][]) {
+        ctx.log(`  round ${round}: ${kind}${scale < 1 ? ` (${scale * 100}% of the requests)` : ''}`);
+        peers[kind] = await run(kind, round, scale);
+      }
+    }
+    pairs.push({ round, sdk, undici, peers });
+  }
+  return { scenario, pairs };
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { parseBenchArgs } from '../src/bench-args.ts';
+
+describe('parseBenchArgs', () => {
+  it('defaults to a full run: 20,000 requests and 5 pairs (the floor of a paired verdict)', () => {
+    expect(parseBenchArgs([])).toMatchObject({ requests: 20_000, rounds: 5, peerRounds: 3, json: false });
+    expect(parseBenchArgs([]).cpuProfDir).toBeUndefined();
+  });
+
+  it('lets --requests and --rounds override --quick, and keeps peer rounds within the rounds', () => {
+    expect(parseBenchArgs(['--quick'])).toMatchObject({ requests: 2_000, rounds: 3, peerRounds: 1 });
+    expect(
+      parseBenchArgs(['--quick', '--requests', '500', '--rounds', '2', '--peer-rounds', '9']),
+    ).toMatchObject({
+      requests: 500,
+      rounds: 2,
+      peerRounds: 2,
+    });
+  });
+
+  it('profiles into the git-ignored folder unless told another', () => {
+    expect(parseBenchArgs(['--cpu-prof']).cpuProfDir).toBe('bench/.profiles');
+    expect(parseBenchArgs(['--cpu-prof-dir', '/tmp/p']).cpuProfDir).toBe('/tmp/p');
+  });
+
+  it('refuses a count that is not a positive integer, naming the flag', () => {
+    expect(() => parseBenchArgs(['--rounds', '0'])).toThrow(/--rounds: expected an integer >= 1, got "0"/);
+    expect(() => parseBenchArgs(['--requests', 'many'])).toThrow(/--requests/);
+    expect(() => parseBenchArgs(['--best-of', '3'])).toThrow(/best-of/);
+  });
+});
