@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { buildConnector } from 'undici';
 import { alertOfError } from '../classify/tls-alerts.ts';
@@ -24,7 +23,7 @@ export interface ConnectionFacts {
   tlsProtocol: string | undefined;
   /** ALPN the server chose (`h2`, `http/1.1`), once the handshake completed. */
   alpnProtocol: string | undefined;
-  /** Any byte after the handshake, for HTTP/2 (whose sessions read natively). */
+  /** Any application byte from the server after the handshake (read when the facts are taken). */
   responseStarted: boolean | undefined;
   /** The first TLS alert the server sent on this connection. */
   receivedAlert: string | undefined;
@@ -46,25 +45,6 @@ function tag(error: unknown, facts: ConnectionFacts): void {
     // A snapshot: the error must describe the connection as it was when it failed.
     Object.defineProperty(error, factsKey, { value: { ...facts }, enumerable: false });
   }
-}
-
-/**
- * Undici's HTTP/1.1 client pulls bytes with `socket.read()`. Watching the first non-empty read
- * tells whether the server ever answered on this connection; the own-property shim is removed
- * after it, so later reads cost nothing.
- */
-function watchFirstRead(socket: Socket, facts: ConnectionFacts): void {
-  const read = socket.read;
-  const shim = function (this: Socket, size?: number) {
-    const chunk = read.call(this, size);
-    if (chunk !== null) {
-      facts.responseStarted = true;
-      facts.acceptedBy ??= 'response';
-      delete (socket as { read?: unknown }).read;
-    }
-    return chunk;
-  };
-  Object.defineProperty(socket, 'read', { value: shim, configurable: true, writable: true });
 }
 
 /** A connector that also reports the facts of its open connections. */
@@ -105,16 +85,17 @@ export function trackingConnector(
       acceptedBy: undefined,
       clientCertificate: options.clientCertificate ?? true,
     };
-    // HTTP/2 sessions read the socket natively, so no read() can be watched. A TLS socket's
-    // bytesRead counts decrypted application data only (alerts and tickets are not counted), so any
-    // byte after the handshake is the server's HTTP/2 preface: its SETTINGS frame.
-    let h2BytesAtHandshake: number | undefined;
+    // A TLS socket's bytesRead counts decrypted application data only (alerts and tickets are not
+    // counted), so any byte after the handshake is the server's answer: an HTTP/1.1 response byte or,
+    // under h2, its preface (the SETTINGS frame). It is read when the facts are needed, so the request
+    // path pays nothing (patching the socket's methods would cost every later property access).
+    let bytesAtHandshake: number | undefined;
     let socket: TLSSocket | undefined;
     const refresh = () => {
-      if (h2BytesAtHandshake === undefined || socket === undefined) return;
-      if (socket.bytesRead > h2BytesAtHandshake) {
+      if (bytesAtHandshake === undefined || socket === undefined) return;
+      if (socket.bytesRead > bytesAtHandshake) {
         facts.responseStarted = true;
-        facts.acceptedBy ??= 'h2-settings';
+        facts.acceptedBy ??= facts.alpnProtocol === 'h2' ? 'h2-settings' : 'response';
       }
     };
     const entry = { facts, refresh };
@@ -133,8 +114,7 @@ export function trackingConnector(
           typeof tlsSocket.getProtocol === 'function' ? (tlsSocket.getProtocol() ?? undefined) : undefined;
         facts.alpnProtocol = typeof tlsSocket.alpnProtocol === 'string' ? tlsSocket.alpnProtocol : undefined;
         if (facts.tlsProtocol === 'TLSv1.2') facts.acceptedBy = 'tls12-handshake';
-        if (tlsSocket.alpnProtocol === 'h2') h2BytesAtHandshake = tlsSocket.bytesRead;
-        else watchFirstRead(tlsSocket, facts);
+        bytesAtHandshake = tlsSocket.bytesRead;
         open.add(entry);
         options.onSocket?.(tlsSocket, facts);
         callback(null, sock);
@@ -169,6 +149,7 @@ export function trackingConnector(
       tag(error, facts);
     });
     tls.once('close', () => {
+      refresh();
       open.delete(entry);
     });
     return tls;
