@@ -92,6 +92,16 @@ export async function runChecks(context: ProbeContext, startedAt = new Date()): 
     context.results.set(check.id, result);
     checks.push(result);
   }
+  return probeResult(context, checks, startedAt, start);
+}
+
+/** The result document of a run whose checks are `checks` (every check of the run, in order). */
+export function probeResult(
+  context: ProbeContext,
+  checks: CheckResult[],
+  startedAt: Date,
+  start: number,
+): ProbeResult {
   return {
     schemaVersion: 1,
     target: {

@@ -1,13 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { ProbeContext } from './context.ts';
-import { runChecks } from './engine.ts';
+import { probeResult, runChecks } from './engine.ts';
 import { ProbeError } from './errors.ts';
 import { loadInputs } from './inputs/load-inputs.ts';
 import { readCertificateRequest } from './net/certificate-request.ts';
 import { PROBE_DEFAULTS, type ProbeOptions } from './options.ts';
 import { factsAt } from './render/details.ts';
 import type { CertificateRequestFacts, ProbeReport } from './report.ts';
-import { CHECK_IDS, type CheckResult, verdictOf } from './result.ts';
+import { CHECK_IDS, type CheckResult } from './result.ts';
 import { buildContext } from './run-context.ts';
 
 export interface RunLimits {
@@ -70,17 +70,7 @@ function partialReport(
     };
   });
   return {
-    schemaVersion: 1,
-    target: {
-      url: context.target.url,
-      host: context.target.host,
-      port: context.target.port,
-      servername: context.target.servername,
-    },
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - start),
-    verdict: verdictOf(checks),
-    checks,
+    ...probeResult(context, checks, startedAt, start),
     ...(insecure ? { insecure: true as const } : {}),
     deadline: { maxTimeMs, reachedIn: running ?? 'the end of the run' },
   };

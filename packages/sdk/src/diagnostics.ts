@@ -9,6 +9,7 @@ export { MAX_CHAIN_DEPTH } from './identity/alb/rules.ts';
 export {
   type CrlIssuerMatch,
   type CrlSignatureVerdict,
+  DN_ATTRIBUTE_NAMES,
   findCrlIssuer,
   type JudgeCrlsOptions,
   type JudgedCrl,

@@ -1,13 +1,7 @@
-// The few attribute types CA names use, so names read "CN=…, O=…" as the CRL issuers the SDK reports do.
-const attributeNames: Readonly<Record<string, string>> = {
-  '2.5.4.3': 'CN',
-  '2.5.4.6': 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-  '0.9.2342.19200300.100.1.25': 'DC',
-};
+import { DN_ATTRIBUTE_NAMES } from '@mtls-link/sdk/diagnostics';
+
+// Names read "CN=…, O=…" as the CRL issuers the SDK reports do.
+const attributeNames = DN_ATTRIBUTE_NAMES;
 
 interface Tlv {
   readonly tag: number;

@@ -5,7 +5,7 @@ import { decodeBase64Text, splitPemBlocks } from './pem.ts';
 import type { IdentityFinding } from './types.ts';
 
 // Short names for the attributes CA names use, so messages read "CN=…, O=…" rather than OIDs.
-const attributeNames: Readonly<Record<string, string>> = {
+export const DN_ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '2.5.4.3': 'CN',
   '2.5.4.6': 'C',
   '2.5.4.7': 'L',
@@ -118,7 +118,7 @@ export function parseCrls(input: string, index: number): RevocationList[] {
       index,
       issuerDer: Buffer.from(crl.issuer.toSchema().toBER(false)),
       issuer: crl.issuer.typesAndValues
-        .map((t) => `${attributeNames[t.type] ?? t.type}=${t.value.valueBlock.value}`)
+        .map((t) => `${DN_ATTRIBUTE_NAMES[t.type] ?? t.type}=${t.value.valueBlock.value}`)
         .join(', '),
       thisUpdate: crl.thisUpdate.value,
       nextUpdate: crl.nextUpdate?.value,
