@@ -122,6 +122,23 @@ describe('PEM bundles and key encodings', () => {
     expectIdentityOf(read({ secretBinary: new TextEncoder().encode(bundle) }), valid);
   });
 
+  test('a certificate whose validity time holds no date is IDENTITY_PEM_INVALID, not a RangeError', () => {
+    // The first UTCTime (tag 0x17, length 13) of a certificate is its notBefore: break one digit.
+    const der = Buffer.from(valid.certPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    const at = der.indexOf(Buffer.from([0x17, 0x0d]));
+    expect(at).toBeGreaterThan(0);
+    der[at + 3] = 0xb6;
+    const broken = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
+    // OpenSSL still parses it; only the dates say no.
+    expect(Number.isNaN(new X509Certificate(broken).validFromDate.getTime())).toBe(true);
+    const error = expectIdentityError(
+      () => read({ secretString: JSON.stringify({ cert: broken, key: valid.keyPem }) }),
+      'IDENTITY_PEM_INVALID',
+      { keyPems: [valid.keyPem] },
+    );
+    expect(error.message).toContain('validity dates do not parse');
+  });
+
   test('PKCS#1 RSA key', () => {
     const rsa = pki.clients.rsa2048;
     const pkcs1 = toPkcs1Pem(rsa.keyPem);

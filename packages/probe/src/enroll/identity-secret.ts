@@ -6,7 +6,7 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { isMtlsLinkError, readIdentity, secretError } from '@mtls-link/sdk';
+import { isMtlsLinkError, loadAsn1ReadersFor, readIdentity, secretError } from '@mtls-link/sdk';
 import { ProbeError, toProbeError } from '../errors.ts';
 
 export const CURRENT = 'AWSCURRENT';
@@ -73,11 +73,14 @@ export async function secretValue(
   const out = await call(secretId, 'GetSecretValue', () =>
     client.send(new GetSecretValueCommand({ SecretId: secretId, ...version })),
   );
-  return {
+  const value = {
     ...(out.SecretString === undefined ? {} : { secretString: out.SecretString }),
     ...(out.SecretBinary === undefined ? {} : { secretBinary: out.SecretBinary }),
     ...(out.VersionId === undefined ? {} : { versionId: out.VersionId }),
   };
+  // Whoever reads it next reads it synchronously: a PKCS#12 or encrypted key needs its readers now.
+  await loadAsn1ReadersFor({ ...value, source: secretId });
+  return value;
 }
 
 /**

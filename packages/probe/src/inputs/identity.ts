@@ -3,6 +3,7 @@ import {
   type ClientIdentity,
   fromSecretsManager,
   isMtlsLinkError,
+  loadAsn1Readers,
   readIdentity,
   readIdentityParts,
 } from '@mtls-link/sdk';
@@ -53,6 +54,8 @@ export async function identityFromFiles(
   const [cert, key] = await Promise.all([
     readOptionFile(options.certOption, certFile),
     readOptionFile(options.keyOption, keyFile),
+    // The key may be encrypted: its reader stands on pkijs, loaded on use.
+    loadAsn1Readers(),
   ]);
   try {
     return readIdentityParts(
@@ -73,7 +76,7 @@ async function identityFromPfx(
   passphrase: string | undefined,
   names: IdentityOptionNames,
 ): Promise<ClientIdentity> {
-  const bytes = await readOptionFile(names.pfx, pfxFile);
+  const [bytes] = await Promise.all([readOptionFile(names.pfx, pfxFile), loadAsn1Readers()]);
   try {
     return readIdentityParts(
       [{ field: pfxFile, role: 'pfx', bytes: new Uint8Array(bytes) }],

@@ -2,6 +2,7 @@ import { verify as verifySignature, X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { Certificate, CertificateRevocationList, type Extension } from 'pkijs';
 import { decodeBase64Text, splitPemBlocks } from './pem.ts';
+import { normalizeSerial } from './serial.ts';
 import type { IdentityFinding } from './types.ts';
 
 // Short names for the attributes CA names use, so messages read "CN=…, O=…" rather than OIDs.
@@ -51,9 +52,7 @@ const SIGNATURE_HASHES: Record<string, string> = {
   '1.2.840.10045.4.3.4': 'sha512',
 };
 
-export function normalizeSerial(hex: string): string {
-  return hex.toUpperCase().replace(/^(00)+(?=.)/, '');
-}
+export { normalizeSerial };
 
 function integerHex(value: asn1js.Integer): string {
   return normalizeSerial(Buffer.from(value.valueBlock.valueHexView).toString('hex'));

@@ -1,3 +1,4 @@
+export { loadAsn1Readers, loadAsn1ReadersFor } from './formats/asn1-readers.ts';
 export { readIdentity, readIdentityParts } from './formats/read-identity.ts';
 export type { Duration } from './lifecycle/duration.ts';
 export {

@@ -8,8 +8,9 @@ export interface FieldCertificate {
 }
 
 export function parseCertificate(der: Uint8Array, field: string, source: string): X509Certificate {
+  let cert: X509Certificate;
   try {
-    return new X509Certificate(der);
+    cert = new X509Certificate(der);
   } catch (error) {
     throw pemInvalid(
       field,
@@ -19,6 +20,11 @@ export function parseCertificate(der: Uint8Array, field: string, source: string)
       new Error(String((error as Error)?.message).slice(0, 200)),
     );
   }
+  // OpenSSL accepts some malformed times that no date can hold (found by the property test).
+  if (Number.isNaN(cert.validFromDate.getTime()) || Number.isNaN(cert.validToDate.getTime())) {
+    throw pemInvalid(field, source, "a CERTIFICATE block's validity dates do not parse");
+  }
+  return cert;
 }
 
 export function isSelfSigned(cert: X509Certificate): boolean {

@@ -39,10 +39,7 @@ export interface Pkcs12Contents {
   readonly certificates: Buffer[];
 }
 
-/** Does this look like a DER PFX at all (outer SEQUENCE with version 3)? Cheap, for format detection. */
-export function looksLikePkcs12(bytes: Uint8Array): boolean {
-  return bytes.length > 16 && bytes[0] === 0x30;
-}
+export { looksLikePkcs12 } from './asn1-readers.ts';
 
 function malformed(where: KeySource, why: string): IdentityError {
   return new IdentityError(

@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { IdentityError } from '../../errors/index.ts';
 import { type PemBlock, pemInvalid } from '../pem.ts';
-import { checkEncryptedKeyInfo, PasswordEncryptionError } from './password-encryption.ts';
+import { asn1Readers } from './asn1-readers.ts';
 
 export const PRIVATE_KEY_LABELS = new Set([
   'PRIVATE KEY',
@@ -79,6 +79,7 @@ export function decryptKeyDer(der: Uint8Array, passphrase: string, where: KeySou
 }
 
 export function guardIterations(der: Uint8Array, where: KeySource): void {
+  const { checkEncryptedKeyInfo, PasswordEncryptionError } = asn1Readers().encryption;
   try {
     checkEncryptedKeyInfo(der);
   } catch (error) {

@@ -8,12 +8,12 @@ import {
   purposeFindings,
   validityFindings,
 } from '../alb/rules.ts';
-import { normalizeSerial } from '../crl.ts';
 import { bytesAsText, decodeBase64Text, hasPemBlock, pemInvalid, splitPemBlocks, toPem } from '../pem.ts';
+import { normalizeSerial } from '../serial.ts';
 import { guardIdentity } from '../summary.ts';
 import type { ClientIdentity, IdentityMaterial, MaterialPart, ReadIdentityOptions } from '../types.ts';
+import { asn1Readers, looksLikePkcs12 } from './asn1-readers.ts';
 import { type FieldCertificate, isSelfSigned, orderChain, parseCertificate, pickLeaf } from './chain.ts';
-import { looksLikePkcs12, readPkcs12 } from './pkcs12.ts';
 import { describeKey, PRIVATE_KEY_LABELS, readPrivateKey } from './private-key.ts';
 
 /** Secrets Manager holds at most 64 KiB; anything far larger is not an identity. */
@@ -204,7 +204,7 @@ export function readIdentityParts(
       if (!bytes || !looksLikePkcs12(bytes))
         throw pemInvalid(part.field, source, 'expected base64 PKCS#12 bytes');
       const where = { field: part.field, source };
-      const contents = readPkcs12(bytes, passphrase, where);
+      const contents = asn1Readers().pkcs12.readPkcs12(bytes, passphrase, where);
       for (const key of contents.keys) keys.push({ key, field: part.field });
       for (const der of contents.certificates) addCert(der, part.field);
       continue;

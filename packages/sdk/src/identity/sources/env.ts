@@ -1,4 +1,5 @@
 import { ConfigError } from '../../errors/index.ts';
+import { loadAsn1ReadersFor } from '../formats/asn1-readers.ts';
 import { readIdentityParts } from '../formats/read-identity.ts';
 import { RefreshingIdentityProvider, type RefreshOptions } from '../lifecycle/provider.ts';
 import type { IdentityProvider, MaterialPart } from '../types.ts';
@@ -49,6 +50,7 @@ export function fromEnv(options: EnvIdentityOptions = {}): IdentityProvider {
         );
       }
     }
+    await loadAsn1ReadersFor(parts);
     return readIdentityParts(
       parts,
       { source: `env:${prefix}*`, passphrase: value(names.passphrase), version: undefined },

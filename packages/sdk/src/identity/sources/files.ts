@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, IdentityError } from '../../errors/index.ts';
+import { loadAsn1ReadersFor } from '../formats/asn1-readers.ts';
 import { readIdentityParts } from '../formats/read-identity.ts';
 import { RefreshingIdentityProvider, type RefreshOptions } from '../lifecycle/provider.ts';
 import type { IdentityProvider, MaterialPart } from '../types.ts';
@@ -66,6 +67,7 @@ export function fromFiles(options: FilesIdentityOptions): IdentityProvider {
             readPart(options.key, 'key'),
             ...(options.chain === undefined ? [] : [readPart(options.chain, 'chain')]),
           ]);
+    await loadAsn1ReadersFor(parts);
     return readIdentityParts(parts, { source, passphrase: options.passphrase, version: undefined }, { now });
   }, options);
 }

@@ -1,6 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Agent, request } from 'undici';
 import { ConfigError } from '../../errors/index.ts';
+import { loadAsn1ReadersFor } from '../formats/asn1-readers.ts';
 import { readIdentity } from '../formats/read-identity.ts';
 import { RefreshingIdentityProvider, type RefreshOptions } from '../lifecycle/provider.ts';
 import type { IdentityProvider } from '../types.ts';
@@ -155,6 +156,13 @@ export function fromLambdaExtension(options: LambdaExtensionIdentityOptions): Id
       const answer = forced && direct !== undefined ? await readDirect(signal) : await readExtension(signal);
       const unchanged = unchangedIdentity(previous, answer.VersionId, now);
       if (unchanged !== undefined) return unchanged;
+      await loadAsn1ReadersFor({
+        ...(answer.SecretString === undefined ? {} : { secretString: answer.SecretString }),
+        ...(answer.SecretBinary === undefined
+          ? {}
+          : { secretBinary: Buffer.from(answer.SecretBinary, 'base64') }),
+        source: label,
+      });
       return readIdentity(
         {
           ...(answer.SecretString === undefined ? {} : { secretString: answer.SecretString }),

@@ -4,6 +4,7 @@ import type {
   SecretsManagerClientConfig,
 } from '@aws-sdk/client-secrets-manager';
 import { ConfigError, isMtlsLinkError, SecretError } from '../../errors/index.ts';
+import { loadAsn1ReadersFor } from '../formats/asn1-readers.ts';
 import { fieldRole, readIdentity } from '../formats/read-identity.ts';
 import { RefreshingIdentityProvider, type RefreshOptions } from '../lifecycle/provider.ts';
 import type { ClientIdentity, IdentityProvider } from '../types.ts';
@@ -184,6 +185,11 @@ export function fromSecretsManager(options: SecretsManagerIdentityOptions): Iden
       );
       const unchanged = unchangedIdentity(previous, output.VersionId, now);
       if (unchanged !== undefined) return unchanged;
+      await loadAsn1ReadersFor({
+        ...(output.SecretString === undefined ? {} : { secretString: output.SecretString }),
+        ...(output.SecretBinary === undefined ? {} : { secretBinary: output.SecretBinary }),
+        source: label,
+      });
       const read = (passphrase: string | undefined): ClientIdentity =>
         readIdentity(
           {

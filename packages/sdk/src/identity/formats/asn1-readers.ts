@@ -1,0 +1,64 @@
+import { createRequire } from 'node:module';
+import type { IdentityMaterial, MaterialPart } from '../types.ts';
+
+type Pkcs12Reader = typeof import('./pkcs12.ts');
+type KeyEncryption = typeof import('./password-encryption.ts');
+
+interface Asn1Readers {
+  readonly pkcs12: Pkcs12Reader;
+  readonly encryption: KeyEncryption;
+}
+
+let readers: Asn1Readers | undefined;
+
+/**
+ * Loads the PKCS#12 and encrypted-key readers, which stand on pkijs and asn1js (about 45 ms to
+ * load): only an identity that is a PKCS#12 file or an encrypted private key needs them, so the SDK
+ * loads them on first use, as the AWS SDK loads its clients. The identity sources call this before
+ * they read such material; a direct `readIdentity()` of it loads them synchronously instead.
+ */
+export async function loadAsn1Readers(): Promise<void> {
+  if (readers !== undefined) return;
+  const [pkcs12, encryption] = await Promise.all([import('./pkcs12.ts'), import('./password-encryption.ts')]);
+  readers ??= { pkcs12, encryption };
+}
+
+/** Loads the readers when this material could need them (over-inclusive is fine: it only loads earlier). */
+export async function loadAsn1ReadersFor(
+  material: IdentityMaterial | readonly MaterialPart[],
+): Promise<void> {
+  if (readers !== undefined) return;
+  const needs = Array.isArray(material)
+    ? (material as readonly MaterialPart[]).some(
+        (p) => p.role === 'pfx' || p.bytes !== undefined || mayHoldEncryptedKey(p.text),
+      )
+    : (material as IdentityMaterial).secretBinary !== undefined ||
+      mayHoldEncryptedKey((material as IdentityMaterial).secretString);
+  if (needs) await loadAsn1Readers();
+}
+
+function mayHoldEncryptedKey(text: string | undefined): boolean {
+  // PEM markers, PKCS#12 fields of a JSON secret, or base64 that could hide either.
+  return text !== undefined && (/ENCRYPTED|pfx|p12|pkcs12/i.test(text) || !text.includes('-----BEGIN'));
+}
+
+/**
+ * The readers, loading them synchronously when nothing loaded them yet (Node's `require` of an ES
+ * module, which shares the module cache with `import`).
+ */
+export function asn1Readers(): Asn1Readers {
+  if (readers !== undefined) return readers;
+  const require = createRequire(import.meta.url);
+  // The published package runs the compiled .js; tests run the TypeScript sources.
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  readers = {
+    pkcs12: require(`./pkcs12${extension}`) as Pkcs12Reader,
+    encryption: require(`./password-encryption${extension}`) as KeyEncryption,
+  };
+  return readers;
+}
+
+/** Does this look like a DER PFX at all (an outer SEQUENCE)? Cheap, for format detection. */
+export function looksLikePkcs12(bytes: Uint8Array): boolean {
+  return bytes.length > 16 && bytes[0] === 0x30;
+}

@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createTestPki, type TestPki, toPkcs12 } from '@mtls-link/testkit';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+// The published entry (dist, as a service imports it) in fresh processes: pkijs and asn1js are
+// loaded only when an identity needs them (a PKCS#12 file, an encrypted key), not at import.
+const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const run = promisify(execFile);
+
+let pki: TestPki;
+let dir: string;
+let pfxPath: string;
+
+beforeAll(async () => {
+  pki = await createTestPki();
+  dir = mkdtempSync(join(tmpdir(), 'sdk-lazy-asn1-'));
+  pfxPath = join(dir, 'client.p12');
+  writeFileSync(pfxPath, await toPkcs12(pki.clients.valid, 'pfx-pass'));
+}, 60_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs an ES module in a fresh Node that reports which pkijs/asn1js modules got resolved. */
+async function fresh(body: string): Promise<{ loaded: number; out: string }> {
+  const script = `
+    import { registerHooks } from 'node:module';
+    let loaded = 0;
+    registerHooks({ resolve(specifier, context, next) {
+      const result = next(specifier, context);
+      if (/[/\\\\](pkijs|asn1js)[/\\\\]/.test(result.url)) loaded += 1;
+      return result;
+    } });
+    const sdk = await import(${JSON.stringify(entry)});
+    const before = loaded;
+    const out = await (async () => { ${body} })();
+    console.log(JSON.stringify({ before, loaded, out }));
+  `;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 });
+  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+    before: number;
+    loaded: number;
+    out: string;
+  };
+  expect(result.before, 'pkijs/asn1js resolved by the import alone').toBe(0);
+  return { loaded: result.loaded, out: result.out };
+}
+
+describe('pkijs and asn1js load only when an identity needs them', () => {
+  test('PEM identities never load them', async () => {
+    const issued = pki.clients.valid;
+    const secret = JSON.stringify({
+      certificate: issued.certPem,
+      privateKey: issued.keyPem,
+      certificateChain: issued.chainPem,
+    });
+    const { loaded, out } = await fresh(
+      `return sdk.readIdentity({ secretString: ${JSON.stringify(secret)}, source: 'test' }, { validate: false }).serialHex;`,
+    );
+    expect(out).toBe(issued.serialHex);
+    expect(loaded).toBe(0);
+  });
+
+  test('a PKCS#12 file through a provider loads them on use and reads', async () => {
+    const { loaded, out } = await fresh(
+      `const id = await sdk.fromFiles({ pfx: ${JSON.stringify(pfxPath)}, passphrase: 'pfx-pass' }).current(); return id.serialHex;`,
+    );
+    expect(out).toBe(pki.clients.valid.serialHex);
+    expect(loaded).toBeGreaterThan(0);
+  });
+
+  test('a direct, synchronous readIdentity of a PKCS#12 loads them itself', async () => {
+    const { loaded, out } = await fresh(`
+      const { readFileSync } = await import('node:fs');
+      const bytes = new Uint8Array(readFileSync(${JSON.stringify(pfxPath)}));
+      return sdk.readIdentity({ secretBinary: bytes, passphrase: 'pfx-pass', source: 'test' }, { validate: false }).serialHex;
+    `);
+    expect(out).toBe(pki.clients.valid.serialHex);
+    expect(loaded).toBeGreaterThan(0);
+  });
+});
