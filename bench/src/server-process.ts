@@ -24,7 +24,8 @@ async function start(
     chainPem: config.serverChainPem,
   };
   if (config.target === 'nginx') {
-    const nginx = await startNginx({ server, caPem: config.trustStorePem });
+    // h2 on as well: each scenario pins its clients' ALPN offer (HTTP/1.1 only, or h2).
+    const nginx = await startNginx({ server, caPem: config.trustStorePem, http2: true });
     return { url: nginx.url, handshakes: () => null, close: () => nginx.close() };
   }
   const gateway = await startGateway({ mode: 'verify', server, trustStore: { caPem: config.trustStorePem } });

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { statSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { connect as connectH2 } from 'node:http2';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,6 +209,32 @@ describe.skipIf(!binaries.nginx)('nginx options', () => {
       }
       expect((await get(server, pki, '/widgets', pki.clients.valid)).status).toBe(200);
     } finally {
+      await server.close();
+    }
+  });
+
+  test('http2: nginx offers h2 by ALPN and answers over it', async () => {
+    const server = await startNginx({ server: pki.server, caPem: pki.trustStorePem, http2: true });
+    const session = connectH2(server.url, {
+      ca: pki.trustStorePem,
+      cert: pki.clients.valid.certPem + pki.clients.valid.chainPem,
+      key: pki.clients.valid.keyPem,
+    });
+    try {
+      const { status, alpn } = await new Promise<{ status: unknown; alpn: unknown }>((resolve, reject) => {
+        session.once('error', reject);
+        const stream = session.request({ ':path': '/widgets' });
+        stream.once('response', (headers) => {
+          resolve({ status: headers[':status'], alpn: session.alpnProtocol });
+          stream.close();
+        });
+        stream.once('error', reject);
+        stream.end();
+      });
+      expect(alpn).toBe('h2');
+      expect(status).toBe(200);
+    } finally {
+      session.close();
       await server.close();
     }
   });

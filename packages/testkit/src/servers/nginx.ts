@@ -36,7 +36,14 @@ export async function startNginx(opts: NginxOptions): Promise<MtlsTerminator> {
       await mkdir(join(files.dir, 'temp'), { recursive: true });
       await writeFile(
         conf,
-        nginxConf({ port, files, protocols, verifyDepth, refusal: opts.refusal ?? 'http-400' }),
+        nginxConf({
+          port,
+          files,
+          protocols,
+          verifyDepth,
+          refusal: opts.refusal ?? 'http-400',
+          http2: opts.http2 ?? false,
+        }),
       );
       // master_process off: one process that never switches user, so it can read its 0700 folder.
       const globals = `daemon off; master_process off; pid ${join(files.dir, 'nginx.pid')}; error_log ${errorLog} info;`;
@@ -51,6 +58,7 @@ function nginxConf(args: {
   protocols: string[];
   verifyDepth: number;
   refusal: 'close' | 'http-400';
+  http2: boolean;
 }): string {
   const { files } = args;
   const temp = join(files.dir, 'temp');
@@ -73,7 +81,7 @@ function nginxConf(args: {
     '  default_type application/json;',
     '  keepalive_timeout 5s;',
     '  server {',
-    `    listen 127.0.0.1:${args.port} ssl;`,
+    `    listen 127.0.0.1:${args.port} ssl${args.http2 ? ' http2' : ''};`,
     `    ssl_certificate ${files.certFile};`,
     `    ssl_certificate_key ${files.keyFile};`,
     `    ssl_protocols ${args.protocols.join(' ')};`,

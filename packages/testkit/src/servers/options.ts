@@ -35,6 +35,8 @@ export interface NginxOptions extends MtlsTerminatorOptions {
    * after the handshake without an answer (`error_page 495 496 =444`). @default 'http-400'
    */
   refusal?: 'close' | 'http-400';
+  /** Also serve HTTP/2 (ALPN h2) on the TLS listener, as `listen … ssl http2`. @default false */
+  http2?: boolean;
 }
 
 export interface MtlsTerminator {
