@@ -1,3 +1,4 @@
+import { errorTypeOf, headerValue, requestIdOf } from '@mtls-link/sdk/diagnostics';
 import { isProbeCode } from '../codes.ts';
 import type { CheckId } from '../result.ts';
 import { type Check, fail, pass } from './check.ts';
@@ -32,13 +33,9 @@ export const httpCheck: Check = {
       const code = error !== undefined && isProbeCode(error.code) ? error.code : 'REQUEST_FAILED';
       return fail(code, error?.message ?? 'no response', { phases, addresses: perAddress });
     }
-    const header = (name: string) => {
-      const value = response.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
-    const requestId = header('x-amzn-requestid') ?? header('x-amz-apigw-id');
-    const errorType = header('x-amzn-errortype')?.split(':')[0];
-    const server = header('server');
+    const requestId = requestIdOf(response.headers);
+    const errorType = errorTypeOf(response.headers);
+    const server = headerValue(response.headers, 'server');
     const details = {
       status: response.status,
       expectStatus: context.expectStatus,

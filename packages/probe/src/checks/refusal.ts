@@ -27,6 +27,21 @@ export function describeRefusal(outcome: ExchangeOutcome, r: Refused): string {
   return `${when}, ${how}`;
 }
 
+/**
+ * The first address's refusal and its description, for checks that passed because every address
+ * refused (the per-address details carry the rest).
+ */
+export function firstRefusal(
+  results: readonly ExchangeOutcome[],
+  check: string,
+): { readonly refused: Refused; readonly how: string } {
+  const first = results[0];
+  if (first === undefined || first.verdict.kind !== 'refused') {
+    throw new Error(`${check} judged a refusal without a refused dial target`);
+  }
+  return { refused: first.verdict, how: describeRefusal(first, first.verdict) };
+}
+
 /** The contract's wording for tls.client-cert: when the server said no, how, and where. */
 export function rejectionSummary(outcome: ExchangeOutcome, r: Refused, at: string): string {
   return `the server refused the client certificate ${describeRefusal(outcome, r)} at ${at}`;

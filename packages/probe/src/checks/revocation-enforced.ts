@@ -3,7 +3,7 @@ import type { ProbeContext } from '../context.ts';
 import { REVOCATION_FINDINGS } from '../identity-judgement.ts';
 import { type Check, fail, pass, warn } from './check.ts';
 import { outcomeFacts, requestAll, where } from './exchange-all.ts';
-import { describeRefusal } from './refusal.ts';
+import { firstRefusal } from './refusal.ts';
 
 /**
  * Why the revoked certificate would be refused even if it were not revoked (expired, foreign CA,
@@ -58,11 +58,7 @@ export const revocationEnforcedCheck: Check = {
         details,
       );
     }
-    const first = results[0];
-    const refused = first?.verdict.kind === 'refused' ? first.verdict : undefined;
-    if (first === undefined || refused === undefined)
-      throw new Error('revocation.enforced ran without a dial target');
-    const how = describeRefusal(first, refused);
+    const { refused, how } = firstRefusal(results, 'revocation.enforced');
     if (refused.alert === 'certificate_revoked') {
       return pass(`the revoked certificate (serial ${revoked.serialHex}) was refused ${how}`, details);
     }

@@ -4,7 +4,7 @@ import type { ProbeContext } from '../context.ts';
 import { type Check, type CheckOutcome, fail, pass, warn } from './check.ts';
 import { outcomeFacts, requestAll, where } from './exchange-all.ts';
 import { presentableIdentity } from './identity-inspection.ts';
-import { acceptanceText, describeRefusal, silenceSummary } from './refusal.ts';
+import { acceptanceText, firstRefusal, silenceSummary } from './refusal.ts';
 import { clientExchanges } from './tls-client-cert.ts';
 
 const isAuthStatus = (status: number | undefined) => status === 401 || status === 403;
@@ -96,11 +96,7 @@ export const tlsNoClientCertCheck: Check = {
         details,
       );
     }
-    const first = results[0];
-    const refused = first?.verdict.kind === 'refused' ? first.verdict : undefined;
-    if (first === undefined || refused === undefined)
-      throw new Error('tls.no-client-cert ran without a dial target');
-    const how = describeRefusal(first, refused);
+    const { refused, how } = firstRefusal(results, 'tls.no-client-cert');
     return pass(
       refused.signal === 'http'
         ? `refused without a client certificate ${how}: the TLS terminator enforces mTLS at HTTP level`

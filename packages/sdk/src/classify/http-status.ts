@@ -13,9 +13,20 @@ export interface HttpFailureFacts {
 // Bodies can be large HTML pages; an error keeps enough to recognise the page, not all of it.
 const maxBodyInError = 2048;
 
-function headerValue(headers: ResponseHeaders, name: string): string | undefined {
+/** A response header's first value. */
+export function headerValue(headers: ResponseHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** API Gateway's request id, for the producer's logs. */
+export function requestIdOf(headers: ResponseHeaders): string | undefined {
+  return headerValue(headers, 'x-amzn-requestid') ?? headerValue(headers, 'x-amz-apigw-id');
+}
+
+/** `x-amzn-ErrorType` without the ":http://internal.amazon.com/coral/..." API Gateway appends on some paths. */
+export function errorTypeOf(headers: ResponseHeaders): string | undefined {
+  return headerValue(headers, 'x-amzn-errortype')?.split(':')[0];
 }
 
 /** Why a TLS terminator refused the client certificate at HTTP level. */
@@ -50,9 +61,8 @@ const refusalTexts: Record<HttpRefusalReason, string> = {
  */
 export function classifyHttpResponse(facts: HttpFailureFacts): HttpError | ClientCertificateRejectedError {
   const { status, method, url, headers } = facts;
-  // API Gateway appends ":http://internal.amazon.com/coral/..." to the type on some paths.
-  const errorType = headerValue(headers, 'x-amzn-errortype')?.split(':')[0];
-  const requestId = headerValue(headers, 'x-amzn-requestid') ?? headerValue(headers, 'x-amz-apigw-id');
+  const errorType = errorTypeOf(headers);
+  const requestId = requestIdOf(headers);
   const body = facts.body.length > maxBodyInError ? `${facts.body.slice(0, maxBodyInError)}…` : facts.body;
   const server = headerValue(headers, 'server');
   const errorFacts = {

@@ -11,7 +11,7 @@ import {
   trackingConnector,
   trackingTlsOptions,
 } from './connection-facts.ts';
-import type { TlsMaterial } from './pool.ts';
+import { presentedMaterial, type TlsMaterial } from './pool.ts';
 
 export interface ExchangeRequest {
   readonly method: string;
@@ -114,15 +114,9 @@ export async function exchangeOnce(options: ExchangeOptions): Promise<ExchangeOu
   const start = performance.now();
   const timings: { connectMs?: number; tlsMs?: number; firstByteMs?: number } = {};
   const identity = options.identity;
-  const chain = identity?.chainPem.trim() ?? '';
   const allowH2 = options.allowH2 ?? true;
   const base = buildConnector({
-    ...(identity === undefined
-      ? {}
-      : {
-          cert: chain === '' ? identity.certPem : `${identity.certPem.trimEnd()}\n${chain}\n`,
-          key: identity.keyPem,
-        }),
+    ...(identity === undefined ? {} : presentedMaterial(identity)),
     ...(options.ca === undefined ? {} : { ca: [...options.ca] }),
     ...(options.servername === undefined ? {} : { servername: options.servername }),
     ...trackingTlsOptions,

@@ -51,12 +51,22 @@ export interface IdentityPool {
 
 export type TlsMaterial = Pick<ClientIdentity, 'certPem' | 'chainPem' | 'keyPem' | 'fingerprint256'>;
 
-export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings): IdentityPool {
+/** The `cert` and `key` TLS options that present an identity: the leaf, then its intermediates. */
+export function presentedMaterial(identity: Pick<TlsMaterial, 'certPem' | 'chainPem' | 'keyPem'>): {
+  cert: string;
+  key: string;
+} {
   const chain = identity.chainPem.trim();
-  const material = {
+  return {
     // The server needs the intermediates to build the path to its trust store.
     cert: chain === '' ? identity.certPem : `${identity.certPem.trimEnd()}\n${chain}\n`,
     key: identity.keyPem,
+  };
+}
+
+export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings): IdentityPool {
+  const material = {
+    ...presentedMaterial(identity),
     ...(settings.ca === undefined ? {} : { ca: settings.ca as string | string[] }),
   };
   const connector = buildConnector({
