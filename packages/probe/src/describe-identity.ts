@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { ClientIdentity } from '@mtls-link/sdk';
 import type { IdentityInspection } from '@mtls-link/sdk/diagnostics';
+import { normalizeSerial } from '@mtls-link/sdk/diagnostics';
 import { judgeIdentity, REVOCATION_FINDINGS } from './identity-judgement.ts';
 
 const ekuNames: Readonly<Record<string, string>> = {
@@ -109,7 +110,7 @@ export function describeCertificates(pem: string, source: string): IdentityDescr
     source,
     subject: leaf.subject.replaceAll('\n', ', '),
     issuer: leaf.issuer.replaceAll('\n', ', '),
-    serial: leaf.serialNumber.toUpperCase().replace(/^(00)+(?=.)/, ''),
+    serial: normalizeSerial(leaf.serialNumber),
     fingerprint256: leaf.fingerprint256,
     validity: albValidity(notBefore, notAfter),
     notBefore: notBefore.toISOString(),

@@ -18,6 +18,7 @@ export {
   parseCrls,
   type RevocationList,
 } from './identity/crl.ts';
+export { normalizeSerial } from './identity/serial.ts';
 export type {
   AlbVerifyStatus,
   FindingCode,

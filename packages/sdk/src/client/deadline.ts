@@ -19,7 +19,8 @@ export class Deadline {
   readonly #caller: AbortSignal | undefined;
   readonly #totalMs: number | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #timedOut = false;
+  /** The total deadline's own signal, aborted exactly when it fires. */
+  #own: AbortSignal | undefined;
 
   constructor(caller: AbortSignal | undefined, totalMs: number | undefined) {
     this.#caller = caller;
@@ -29,24 +30,16 @@ export class Deadline {
       return;
     }
     const controller = new AbortController();
+    this.#own = controller.signal;
     this.#timer = setTimeout(() => {
-      this.#timedOut = true;
       controller.abort(new DOMException(`total deadline of ${totalMs} ms`, 'TimeoutError'));
     }, totalMs);
     this.signal = caller === undefined ? controller.signal : AbortSignal.any([caller, controller.signal]);
   }
 
-  get timedOut(): boolean {
-    return this.#timedOut;
-  }
-
-  get totalMs(): number | undefined {
-    return this.#totalMs;
-  }
-
   /** The deadline's own error when it fired (TIMEOUT_TOTAL, or ABORTED with the signal's reason). */
   error(stage: DeadlineStage, method: string, url: string, attempt: number): MtlsLinkError | undefined {
-    if (this.#timedOut && this.#caller?.aborted !== true) {
+    if (this.#own?.aborted === true && this.#caller?.aborted !== true) {
       return new TimeoutError(
         'TIMEOUT_TOTAL',
         `${method} ${url}: the request took longer than its total deadline of ${this.#totalMs} ms (${stageText[stage]})`,

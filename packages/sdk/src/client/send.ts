@@ -1,6 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Dispatcher } from 'undici';
-import { sleep } from '../abortable.ts';
 import { classifyHttpResponse } from '../classify/index.ts';
 import { HttpError, type MtlsLinkError, ResponseValidationError } from '../errors/index.ts';
 import type { IdentityPool, IdentityTransport } from '../transport/index.ts';
@@ -264,7 +264,7 @@ async function run(
           if (trace !== undefined) trace.retries = retries;
           context.emitRetry({ method, url, retry: attempt, delayMs, error, afterIdentityRefresh: false });
           try {
-            await sleep(delayMs, signal);
+            await sleep(delayMs, undefined, signal === undefined ? {} : { signal });
           } catch (cause) {
             return await fail(
               deadlineOr('backoff', () => context.classify(cause, method, url, request.timeouts)),

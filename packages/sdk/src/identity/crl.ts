@@ -52,8 +52,6 @@ const SIGNATURE_HASHES: Record<string, string> = {
   '1.2.840.10045.4.3.4': 'sha512',
 };
 
-export { normalizeSerial };
-
 function integerHex(value: asn1js.Integer): string {
   return normalizeSerial(Buffer.from(value.valueBlock.valueHexView).toString('hex'));
 }

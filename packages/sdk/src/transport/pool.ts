@@ -78,19 +78,15 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
     allowH2: settings.allowH2,
     timeout: settings.connectTimeoutMs,
   });
-  const tracking = trackingConnector(connector);
   const parked = new Map<string, Socket>();
   const open = new Set<Socket>();
-  const opened: buildConnector.connector = (options, callback) =>
-    tracking(options, (error, socket) => {
-      if (socket !== null && socket !== undefined) {
-        const s = socket as Socket;
-        open.add(s);
-        s.once('close', () => open.delete(s));
-      }
-      // biome-ignore lint/suspicious/noExplicitAny: undici's callback overloads take (error, null) or (null, socket)
-      (callback as (e: any, s: any) => void)(error, socket);
-    });
+  // The tracking connector already sees each connection once TLS is up: keep the sockets there.
+  const opened = trackingConnector(connector, {
+    onSocket: (socket) => {
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+    },
+  });
   const connect: buildConnector.connector = (options, callback) => {
     const key = `${options.hostname}:${options.port}`;
     const socket = parked.get(key);
@@ -120,7 +116,7 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
     agent,
     fingerprint256: identity.fingerprint256,
     identity,
-    openConnections: tracking.openConnections,
+    openConnections: opened.openConnections,
     preconnect: (host, port) =>
       new Promise<void>((resolve, reject) => {
         const key = `${host}:${port}`;

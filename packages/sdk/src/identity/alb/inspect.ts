@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { judgeCrls, nameDer, normalizeSerial, parseCrls, type RevocationList, revokedBy } from '../crl.ts';
+import { judgeCrls, nameDer, parseCrls, type RevocationList, revokedBy } from '../crl.ts';
 import { isSelfSigned, keyMatches, signedBy } from '../formats/chain.ts';
 import { splitPemBlocks } from '../pem.ts';
+import { normalizeSerial } from '../serial.ts';
 import type {
   AlbVerifyStatus,
   ClientIdentity,
