@@ -1,5 +1,5 @@
 import { ROTATION_ENV } from '@mtls-link/probe/rotation-names';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { bundleCanaryOnce } from './canary-bundle.ts';
 import { ConsumerInfraError } from './errors.ts';
-import { managedPolicyFinding } from './nag-findings.ts';
+import { httpsOutSecurityGroup, vpcFunctionRole } from './vpc-function.ts';
 
 /** The probe's rotation function, bundled at synth like the canary. */
 export const DEFAULT_ROTATION_ENTRY = '@mtls-link/probe/rotation';
@@ -112,12 +112,11 @@ export class IdentityRotation extends Construct {
     if (!props.url.startsWith('https://')) throw invalid('url', `url must be https://, got "${props.url}"`);
     const stack = Stack.of(this);
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.vpc,
-      description: 'Identity rotation: HTTPS out only (the private API, Secrets Manager, Private CA)',
-      allowAllOutbound: false,
-    });
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS out');
+    this.securityGroup = httpsOutSecurityGroup(
+      this,
+      props.vpc,
+      'Identity rotation: HTTPS out only (the private API, Secrets Manager, Private CA)',
+    );
 
     const subnets = props.subnets ?? {};
     const wanted = { secretsManager: true, acmPca: true, ...props.endpoints };
@@ -152,19 +151,13 @@ export class IdentityRotation extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    const vpcAccessPolicy = 'service-role/AWSLambdaVPCAccessExecutionRole';
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Identity rotation: issue from one CA with one template, rotate one secret',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccessPolicy)],
-    });
-    Validations.of(this.role).acknowledge({
-      id: managedPolicyFinding(vpcAccessPolicy),
-      reason:
-        'The rotation function must run inside the consumer VPC to test the new certificate over the PrivateLink ' +
+    this.role = vpcFunctionRole(
+      this,
+      'Identity rotation: issue from one CA with one template, rotate one secret',
+      'The rotation function must run inside the consumer VPC to test the new certificate over the PrivateLink ' +
         'path; this AWS managed policy holds exactly the ENI and log actions Lambda needs for that (ENI actions ' +
         'support no resource-level restriction). Data access is granted separately, per resource.',
-    });
+    );
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'IssueWithTheClientAuthTemplateOnly',

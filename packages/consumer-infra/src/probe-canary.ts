@@ -1,6 +1,6 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,7 +13,7 @@ import { CANARY_ENVIRONMENT } from './canary-environment.ts';
 import { CANARY_METRICS } from './canary-metrics.ts';
 import { subnetAvailabilityZone, zonalEndpointDnsName } from './endpoint-dns.ts';
 import { ConsumerInfraError } from './errors.ts';
-import { managedPolicyFinding } from './nag-findings.ts';
+import { httpsOutSecurityGroup, vpcFunctionRole } from './vpc-function.ts';
 
 export interface CrlLocation {
   /** Bucket name (may be in another account; its bucket policy must then admit the canary role). */
@@ -120,31 +120,24 @@ export class ProbeCanary extends Construct {
     const baseName = props.canaryName ?? 'mtls-link-canary';
     const stack = Stack.of(this);
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.vpc,
-      description: 'Probe canary: HTTPS out only (the private API and the AWS service endpoints)',
-      allowAllOutbound: false,
-    });
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS out');
+    this.securityGroup = httpsOutSecurityGroup(
+      this,
+      props.vpc,
+      'Probe canary: HTTPS out only (the private API and the AWS service endpoints)',
+    );
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    const vpcAccessPolicy = 'service-role/AWSLambdaVPCAccessExecutionRole';
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Probe canary: read one secret and one CRL object, write its own logs',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccessPolicy)],
-    });
-    Validations.of(this.role).acknowledge({
-      id: managedPolicyFinding(vpcAccessPolicy),
-      reason:
-        'The canary must run inside the consumer VPC to test the PrivateLink path; this AWS managed policy ' +
+    this.role = vpcFunctionRole(
+      this,
+      'Probe canary: read one secret and one CRL object, write its own logs',
+      'The canary must run inside the consumer VPC to test the PrivateLink path; this AWS managed policy ' +
         'holds exactly the ENI management and log-writing actions Lambda needs for that (ENI actions ' +
         'support no resource-level restriction). Data access is granted separately, per resource.',
-    });
+    );
     // Explicit statements rather than secret.grantRead(): the canary needs GetSecretValue and nothing else.
     this.role.addToPolicy(
       new iam.PolicyStatement({
