@@ -61,7 +61,7 @@ export function albErrorAnswer(status: 502 | 503 | 504): ApiAnswer {
 }
 
 /** A resource policy's explicit deny, as a private REST API answers it. */
-export function accessDeniedAnswer(request: ApiRequest, requestIdPrefix?: string): ApiAnswer {
+function accessDeniedAnswer(request: ApiRequest, ids: Record<string, string>): ApiAnswer {
   const path = new URL(request.url, 'https://emulator.invalid').pathname;
   const resource = `arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/${request.method}${path}`;
   return json(
@@ -69,7 +69,7 @@ export function accessDeniedAnswer(request: ApiRequest, requestIdPrefix?: string
     {
       Message: `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ${resource} with an explicit deny`,
     },
-    { ...apiGatewayIds(requestIdPrefix), 'x-amzn-ErrorType': 'AccessDeniedException' },
+    { ...ids, 'x-amzn-ErrorType': 'AccessDeniedException' },
   );
 }
 
@@ -137,7 +137,7 @@ export function apiGatewayAnswer(
     return endpointPolicyDenied(options.endpointPolicyDeny, request, ids);
   }
   if (options.domainName !== undefined && !addressesApi(request, options.domainName)) return forbidden(ids);
-  if (options.accessDenied === true) return accessDeniedAnswer(request, options.requestIdPrefix);
+  if (options.accessDenied === true) return accessDeniedAnswer(request, ids);
   if (options.authorizer === 'unauthorized') {
     return json(401, { message: 'Unauthorized' }, { ...ids, 'x-amzn-ErrorType': 'UnauthorizedException' });
   }
@@ -148,20 +148,19 @@ export function apiGatewayAnswer(
       { ...ids, 'x-amzn-ErrorType': 'AccessDeniedException' },
     );
   }
-  return builtInApiAnswer(request, widgets, options.requestIdPrefix, options.missingRoute);
+  return builtInApiAnswer(request, widgets, ids, options.missingRoute);
 }
 
 /**
  * The small API behind the emulated private REST API: `/widgets`, `/widgets/{id}`, `/echo`;
  * anything else answers API Gateway's 403 for an unknown resource or method, in the chosen shape.
  */
-export function builtInApiAnswer(
+function builtInApiAnswer(
   request: ApiRequest,
   widgets: Map<string, Widget>,
-  requestIdPrefix?: string,
+  ids: Record<string, string>,
   missingRoute: ApiGatewayOptions['missingRoute'] = 'missing-authentication-token',
 ): ApiAnswer {
-  const ids = apiGatewayIds(requestIdPrefix);
   const noRoute = (): ApiAnswer =>
     missingAuthenticationToken(
       ids,

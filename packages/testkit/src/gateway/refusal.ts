@@ -13,11 +13,6 @@ export interface RefusalContext {
   readonly serverTrafficSecret: Buffer | undefined;
 }
 
-/**
- * The bytes that tell a client it was refused: a fatal alert (style `alert`) or a close_notify
- * (styles `close` and `close-notify`), as the record layer of the negotiated version wants it. Undefined when it
- * cannot be built (TLS 1.3 without the traffic secret): the caller then closes with a bare FIN.
- */
 /** How long a refused client waits in silence before the signal: `delayMs` plus the blinding draw. */
 export function refusalSilenceMs(
   refusal: { delayMs?: number; blinding?: boolean | { minMs: number; maxMs: number } },
@@ -29,6 +24,11 @@ export function refusalSilenceMs(
   return fixed + range.minMs + Math.floor(random() * (range.maxMs - range.minMs + 1));
 }
 
+/**
+ * The bytes that tell a client it was refused: a fatal alert (style `alert`) or a close_notify
+ * (styles `close` and `close-notify`), as the record layer of the negotiated version wants it. Undefined when it
+ * cannot be built (TLS 1.3 without the traffic secret): the caller then closes with a bare FIN.
+ */
 export function refusalRecord(context: RefusalContext): Buffer | undefined {
   const close = context.style !== 'alert';
   const level = close ? alertLevel.warning : alertLevel.fatal;
