@@ -98,14 +98,13 @@ function dialOf(check: CheckResult, report: ProbeReport): { address: string; por
 }
 
 function curlCommand(
-  check: CheckResult,
   report: ProbeReport,
   values: ReproduceValues,
   identity: Identity,
+  dial: { address: string; port: number },
 ): string {
   const { options } = values;
   const { target } = report;
-  const dial = dialOf(check, report);
   // curl takes SNI and Host from the URL, so the URL carries the servername and --connect-to pins the address.
   const url = new URL(target.url);
   const originalHost = url.host;
@@ -146,10 +145,10 @@ function opensslCommand(
   report: ProbeReport,
   values: ReproduceValues,
   identity: Identity,
+  dial: { address: string; port: number },
 ): string {
   const { options } = values;
   const { target } = report;
-  const dial = dialOf(check, report);
   const words = ['openssl', 's_client', '-connect', formatHostPort(dial.address, dial.port)];
   if (isIP(target.servername) === 0) words.push('-servername', target.servername);
   const ca = options.caFiles?.[0];
@@ -225,6 +224,30 @@ function offlineCommands(check: CheckResult, values: ReproduceValues): string[] 
   }
 }
 
+/** The commands that reproduce a failing network check: dig for DNS, then curl and openssl s_client. */
+function onlineCommands(check: CheckResult, report: ProbeReport, values: ReproduceValues): string[] {
+  const identity = identityFor(check.id, values);
+  const dial = dialOf(check, report);
+  return [
+    ...(check.id === 'dns.resolve'
+      ? [
+          line([
+            'dig',
+            '+noall',
+            '+answer',
+            report.target.host,
+            ...(values.options.resolver === undefined
+              ? []
+              : [`@${values.options.resolver.replace(/:\d+$/, '')}`]),
+          ]),
+        ]
+      : []),
+    ...(identity.note === undefined ? [] : [identity.note]),
+    curlCommand(report, values, identity, dial),
+    opensslCommand(check, report, values, identity, dial),
+  ];
+}
+
 /**
  * For each failing check, the curl and `openssl s_client` commands that repeat it with this run's
  * values (the address that failed, SNI, CA and identity file paths; never key material or a
@@ -234,29 +257,11 @@ export function reproduceCommands(report: ProbeReport, values: ReproduceValues):
   if (report.error !== undefined) return [];
   return report.checks
     .filter((c) => c.status === 'fail')
-    .map((check) => {
-      const offline = offlineCommands(check, values);
-      const identity = identityFor(check.id, values);
-      const commands = offline ?? [
-        ...(check.id === 'dns.resolve'
-          ? [
-              line([
-                'dig',
-                '+noall',
-                '+answer',
-                report.target.host,
-                ...(values.options.resolver === undefined
-                  ? []
-                  : [`@${values.options.resolver.replace(/:\d+$/, '')}`]),
-              ]),
-            ]
-          : []),
-        ...(identity.note === undefined ? [] : [identity.note]),
-        curlCommand(check, report, values, identity),
-        opensslCommand(check, report, values, identity),
-      ];
-      return { check: check.id, ...(check.code === undefined ? {} : { code: check.code }), commands };
-    })
+    .map((check) => ({
+      check: check.id,
+      ...(check.code === undefined ? {} : { code: check.code }),
+      commands: offlineCommands(check, values) ?? onlineCommands(check, report, values),
+    }))
     .filter((r) => r.commands.length > 0);
 }
 

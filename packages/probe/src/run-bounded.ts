@@ -19,10 +19,11 @@ export interface RunLimits {
 
 /** The CertificateRequest of every address TCP reached, read in parallel within the step deadline. */
 async function certificateRequestsOf(context: ProbeContext): Promise<CertificateRequestFacts[]> {
+  const answered = factsAt(context.results.get('tcp.connect')?.details.addresses).filter(
+    (a) => a.ok === true,
+  );
   const targets = (context.dialTargets ?? []).filter((t) =>
-    factsAt(context.results.get('tcp.connect')?.details.addresses).some(
-      (a) => a.address === t.address && a.port === t.port && a.ok === true,
-    ),
+    answered.some((a) => a.address === t.address && a.port === t.port),
   );
   return Promise.all(
     targets.map(async (t) => ({
@@ -91,11 +92,8 @@ export async function runProbeBounded(options: ProbeOptions, limits: RunLimits =
       `--max-time: must be a positive number of milliseconds (got ${maxTimeMs})`,
     );
   }
-  const stepMs = Math.min(
-    options.timeoutMs ?? PROBE_DEFAULTS.timeoutMs,
-    maxTimeMs ?? Number.POSITIVE_INFINITY,
-  );
   const cap = maxTimeMs ?? Number.POSITIVE_INFINITY;
+  const stepMs = Math.min(options.timeoutMs ?? PROBE_DEFAULTS.timeoutMs, cap);
   const bounded: ProbeOptions = {
     ...options,
     timeoutMs: stepMs,

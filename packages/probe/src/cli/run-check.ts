@@ -16,7 +16,11 @@ function passphraseFrom(args: CheckArgs): PassphraseFrom | undefined {
  * commands of its failing checks. Throws a ProbeError when it cannot run as asked; `check` and the
  * exporter's /probe both run through here.
  */
-export async function runCheck(args: CheckArgs, env: NodeJS.ProcessEnv): Promise<ProbeReport> {
+export async function runCheck(
+  args: CheckArgs,
+  env: NodeJS.ProcessEnv,
+  { reproduce: withReproduce = true }: { reproduce?: boolean } = {},
+): Promise<ProbeReport> {
   const options = probeOptionsFromArgs(args, env);
   const report =
     args['via-lambda'] === undefined
@@ -25,6 +29,7 @@ export async function runCheck(args: CheckArgs, env: NodeJS.ProcessEnv): Promise
           certificateRequests: args.verbose === true,
         })
       : await invokeCanary(args, options, env);
+  if (!withReproduce) return report;
   const reproduce = reproduceCommands(report, { options, passphraseFrom: passphraseFrom(args) });
   return reproduce.length === 0 ? report : { ...report, reproduce };
 }
@@ -33,10 +38,11 @@ export async function runCheck(args: CheckArgs, env: NodeJS.ProcessEnv): Promise
 export async function runCheckOrReport(
   args: CheckArgs,
   env: NodeJS.ProcessEnv,
+  options: { reproduce?: boolean } = {},
 ): Promise<{ report: ProbeReport; error?: unknown }> {
   const startedAt = new Date();
   try {
-    return { report: await runCheck(args, env) };
+    return { report: await runCheck(args, env, options) };
   } catch (error) {
     if (!isProbeError(error)) throw error;
     return { report: notRunReport(args.url, error, startedAt), error };

@@ -1,7 +1,5 @@
-import { DN_ATTRIBUTE_NAMES } from '@mtls-link/sdk/diagnostics';
-
 // Names read "CN=…, O=…" as the CRL issuers the SDK reports do.
-const attributeNames = DN_ATTRIBUTE_NAMES;
+import { DN_ATTRIBUTE_NAMES } from '@mtls-link/sdk/diagnostics';
 
 interface Tlv {
   readonly tag: number;
@@ -67,7 +65,7 @@ export function formatDerName(der: Buffer): string {
         value.tag === 0x1e
           ? Buffer.from(value.value).swap16().toString('utf16le')
           : value.value.toString('utf8');
-      return `${attributeNames[oid] ?? oid}=${text}`;
+      return `${DN_ATTRIBUTE_NAMES[oid] ?? oid}=${text}`;
     })
     .join(', ');
 }

@@ -1,11 +1,7 @@
 import type { ProbeReport } from '../report.ts';
 import { renderReproduce } from '../reproduce.ts';
-import { type EmfOptions, renderEmf } from './emf.ts';
-import type { OutputFormat } from './index.ts';
-import { renderJson } from './json.ts';
-import { renderJunit } from './junit.ts';
-import { renderPrometheus } from './prometheus.ts';
-import { renderText } from './text.ts';
+import type { EmfOptions } from './emf.ts';
+import { type OutputFormat, renderResult } from './index.ts';
 import { renderTimeline } from './timeline.ts';
 
 export interface ReportRenderOptions {
@@ -42,27 +38,26 @@ export function renderReport(
   options: ReportRenderOptions = {},
 ): string {
   switch (format) {
-    case 'json':
-      return renderJson(report);
-    case 'junit':
-      return renderJunit(report);
-    case 'prometheus':
-      return renderPrometheus(report);
     case 'emf':
-      return renderEmf(report, {
-        ...options.emf,
-        metadata: {
-          ...options.emf?.metadata,
-          ...(report.insecure === true ? { insecure: 'true' } : {}),
-          ...(report.error === undefined ? {} : { error: report.error.code }),
+      return renderResult(report, 'emf', {
+        emf: {
+          ...options.emf,
+          metadata: {
+            ...options.emf?.metadata,
+            ...(report.insecure === true ? { insecure: 'true' } : {}),
+            ...(report.error === undefined ? {} : { error: report.error.code }),
+          },
         },
       });
     case 'text':
       return [
-        renderText(report, { color: options.color ?? false }),
+        renderResult(report, 'text', { color: options.color ?? false }),
         circumstances(report),
         options.verbose === true ? renderTimeline(report) : '',
         renderReproduce(report.reproduce ?? []),
       ].join('');
+    default:
+      // JSON and JUnit carry the added fields as they are; Prometheus has no place for them.
+      return renderResult(report, format);
   }
 }

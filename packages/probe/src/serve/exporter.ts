@@ -27,6 +27,14 @@ interface Counters {
   durationCount: number;
 }
 
+/** A family of one unlabelled sample. */
+const single = (name: string, help: string, type: Family['type'], value: number): Family => ({
+  name,
+  help,
+  type,
+  samples: [{ value }],
+});
+
 function exporterFamilies(counters: Counters, slots: Slots, config: ExporterConfig): Family[] {
   return [
     {
@@ -44,42 +52,37 @@ function exporterFamilies(counters: Counters, slots: Slots, config: ExporterConf
         return { labels: { module, verdict }, value };
       }),
     },
-    {
-      name: 'mtls_probe_exporter_probes_rejected_total',
-      help: 'Probes refused because no slot came free within their deadline.',
-      type: 'counter',
-      samples: [{ value: counters.rejected }],
-    },
-    {
-      name: 'mtls_probe_exporter_probes_in_flight',
-      help: 'Probes running now.',
-      type: 'gauge',
-      samples: [{ value: slots.inUse }],
-    },
-    {
-      name: 'mtls_probe_exporter_probes_in_flight_peak',
-      help: 'The most probes that ran at once since the exporter started.',
-      type: 'gauge',
-      samples: [{ value: counters.peak }],
-    },
-    {
-      name: 'mtls_probe_exporter_max_concurrent_probes',
-      help: 'The bound on probes running at once (maxConcurrent).',
-      type: 'gauge',
-      samples: [{ value: config.maxConcurrent }],
-    },
-    {
-      name: 'mtls_probe_exporter_probe_duration_seconds_sum',
-      help: 'Total time spent answering probes.',
-      type: 'counter',
-      samples: [{ value: counters.durationSum }],
-    },
-    {
-      name: 'mtls_probe_exporter_probe_duration_seconds_count',
-      help: 'Probes timed in the sum.',
-      type: 'counter',
-      samples: [{ value: counters.durationCount }],
-    },
+    single(
+      'mtls_probe_exporter_probes_rejected_total',
+      'Probes refused because no slot came free within their deadline.',
+      'counter',
+      counters.rejected,
+    ),
+    single('mtls_probe_exporter_probes_in_flight', 'Probes running now.', 'gauge', slots.inUse),
+    single(
+      'mtls_probe_exporter_probes_in_flight_peak',
+      'The most probes that ran at once since the exporter started.',
+      'gauge',
+      counters.peak,
+    ),
+    single(
+      'mtls_probe_exporter_max_concurrent_probes',
+      'The bound on probes running at once (maxConcurrent).',
+      'gauge',
+      config.maxConcurrent,
+    ),
+    single(
+      'mtls_probe_exporter_probe_duration_seconds_sum',
+      'Total time spent answering probes.',
+      'counter',
+      counters.durationSum,
+    ),
+    single(
+      'mtls_probe_exporter_probe_duration_seconds_count',
+      'Probes timed in the sum.',
+      'counter',
+      counters.durationCount,
+    ),
   ];
 }
 
@@ -137,7 +140,10 @@ export async function startExporter(
     counters.peak = Math.max(counters.peak, slots.inUse);
     try {
       const left = Math.max(1, Math.round(deadlineMs - (performance.now() - start)));
-      const { report } = await runCheckOrReport({ ...module, url: target, 'max-time': left }, env);
+      // The exposition format has no place for reproduce commands: skip working them out per scrape.
+      const { report } = await runCheckOrReport({ ...module, url: target, 'max-time': left }, env, {
+        reproduce: false,
+      });
       const key = `${name}\u0000${report.verdict}`;
       counters.probes.set(key, (counters.probes.get(key) ?? 0) + 1);
       send(res, 200, renderPrometheus(report), TEXT_FORMAT);
