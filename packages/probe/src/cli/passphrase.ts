@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ProbeError } from '../errors.ts';
+import type { PassphraseFrom } from '../reproduce.ts';
 
 export interface PassphraseArgs {
   readonly passphrase?: string | undefined;
@@ -50,4 +51,11 @@ export function passphraseOf(args: PassphraseArgs, env: NodeJS.ProcessEnv): stri
     return line;
   }
   return args.passphrase;
+}
+
+/** Where the passphrase came from (never its value), for the commands that reproduce a run. */
+export function passphraseSourceOf(args: PassphraseArgs): PassphraseFrom | undefined {
+  if (args['passphrase-env'] !== undefined) return { env: args['passphrase-env'] };
+  if (args['passphrase-file'] !== undefined) return { file: args['passphrase-file'] };
+  return args.passphrase === undefined ? undefined : 'argument';
 }

@@ -1,15 +1,10 @@
 import { isProbeError } from '../errors.ts';
 import { notRunReport, type ProbeReport } from '../report.ts';
-import { type PassphraseFrom, reproduceCommands } from '../reproduce.ts';
+import { reproduceCommands } from '../reproduce.ts';
 import { runProbeBounded } from '../run-bounded.ts';
 import { type CheckArgs, probeOptionsFromArgs } from './check-options.ts';
+import { passphraseSourceOf } from './passphrase.ts';
 import { invokeCanary } from './via-lambda.ts';
-
-function passphraseFrom(args: CheckArgs): PassphraseFrom | undefined {
-  if (args['passphrase-env'] !== undefined) return { env: args['passphrase-env'] };
-  if (args['passphrase-file'] !== undefined) return { file: args['passphrase-file'] };
-  return args.passphrase === undefined ? undefined : 'argument';
-}
 
 /**
  * One `check` as a report, locally or through the canary (--via-lambda), with the reproduce
@@ -30,7 +25,7 @@ export async function runCheck(
         })
       : await invokeCanary(args, options, env);
   if (!withReproduce) return report;
-  const reproduce = reproduceCommands(report, { options, passphraseFrom: passphraseFrom(args) });
+  const reproduce = reproduceCommands(report, { options, passphraseFrom: passphraseSourceOf(args) });
   return reproduce.length === 0 ? report : { ...report, reproduce };
 }
 

@@ -156,25 +156,17 @@ export function fromLambdaExtension(options: LambdaExtensionIdentityOptions): Id
       const answer = forced && direct !== undefined ? await readDirect(signal) : await readExtension(signal);
       const unchanged = unchangedIdentity(previous, answer.VersionId, now);
       if (unchanged !== undefined) return unchanged;
-      await loadAsn1ReadersFor({
+      const material = {
         ...(answer.SecretString === undefined ? {} : { secretString: answer.SecretString }),
         ...(answer.SecretBinary === undefined
           ? {}
           : { secretBinary: Buffer.from(answer.SecretBinary, 'base64') }),
+        ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
         source: label,
-      });
-      return readIdentity(
-        {
-          ...(answer.SecretString === undefined ? {} : { secretString: answer.SecretString }),
-          ...(answer.SecretBinary === undefined
-            ? {}
-            : { secretBinary: Buffer.from(answer.SecretBinary, 'base64') }),
-          ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
-          source: label,
-          ...(answer.VersionId === undefined ? {} : { version: answer.VersionId }),
-        },
-        { now },
-      );
+        ...(answer.VersionId === undefined ? {} : { version: answer.VersionId }),
+      };
+      await loadAsn1ReadersFor(material);
+      return readIdentity(material, { now });
     },
     options,
     () => {

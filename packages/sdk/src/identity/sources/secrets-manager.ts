@@ -185,22 +185,15 @@ export function fromSecretsManager(options: SecretsManagerIdentityOptions): Iden
       );
       const unchanged = unchangedIdentity(previous, output.VersionId, now);
       if (unchanged !== undefined) return unchanged;
-      await loadAsn1ReadersFor({
+      const material = {
         ...(output.SecretString === undefined ? {} : { secretString: output.SecretString }),
         ...(output.SecretBinary === undefined ? {} : { secretBinary: output.SecretBinary }),
         source: label,
-      });
+        ...(output.VersionId === undefined ? {} : { version: output.VersionId }),
+      };
+      await loadAsn1ReadersFor(material);
       const read = (passphrase: string | undefined): ClientIdentity =>
-        readIdentity(
-          {
-            ...(output.SecretString === undefined ? {} : { secretString: output.SecretString }),
-            ...(output.SecretBinary === undefined ? {} : { secretBinary: output.SecretBinary }),
-            ...(passphrase === undefined ? {} : { passphrase }),
-            source: label,
-            ...(output.VersionId === undefined ? {} : { version: output.VersionId }),
-          },
-          { now },
-        );
+        readIdentity({ ...material, ...(passphrase === undefined ? {} : { passphrase }) }, { now });
       const passphraseId = options.passphraseSecretId;
       if (passphraseId === undefined) return read(options.passphrase);
       const fetchPassphrase = async () => {
