@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
-import { buildConnector, Client } from 'undici';
+import type * as undici from 'undici';
 import { classifyFailure } from '../classify/classify-failure.ts';
 import { classifyHttpResponse } from '../classify/http-status.ts';
 import { type CertificateVerdict, judgeCertificate } from '../classify/judge.ts';
@@ -12,6 +12,7 @@ import {
   trackingTlsOptions,
 } from './connection-facts.ts';
 import { presentedMaterial, type TlsMaterial } from './pool.ts';
+import { buildConnector, Client } from './undici-modules.ts';
 
 export interface ExchangeRequest {
   readonly method: string;
@@ -128,8 +129,8 @@ export async function exchangeOnce(options: ExchangeOptions): Promise<ExchangeOu
   });
   let cipher: string | undefined;
   let live: ConnectionFacts | undefined;
-  const dial: buildConnector.connector = (connectOptions, callback) => {
-    const socket = (base as (...args: Parameters<buildConnector.connector>) => unknown)(
+  const dial: undici.buildConnector.connector = (connectOptions, callback) => {
+    const socket = (base as (...args: Parameters<undici.buildConnector.connector>) => unknown)(
       { ...connectOptions, hostname: options.address, port: String(options.port) },
       callback,
     ) as TLSSocket | undefined;

@@ -1,8 +1,9 @@
 import type { LookupFunction, Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
-import { Agent, buildConnector } from 'undici';
+import type * as undici from 'undici';
 import type { ClientIdentity } from '../identity/types.ts';
 import { type ConnectionFacts, trackingConnector, trackingTlsOptions } from './connection-facts.ts';
+import { Agent, buildConnector } from './undici-modules.ts';
 
 /** The TLS and pool settings every pool of one client shares; only the identity differs. */
 export interface PoolSettings {
@@ -87,7 +88,7 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
       socket.once('close', () => open.delete(socket));
     },
   });
-  const connect: buildConnector.connector = (options, callback) => {
+  const connect: undici.buildConnector.connector = (options, callback) => {
     const key = `${options.hostname}:${options.port}`;
     const socket = parked.get(key);
     if (socket !== undefined) {
@@ -131,7 +132,7 @@ export function createIdentityPool(identity: TlsMaterial, settings: PoolSettings
             protocol: 'https:',
             port: String(port),
             servername: settings.servername ?? null,
-          } as buildConnector.Options,
+          } as undici.buildConnector.Options,
           (error, socket) => {
             if (error !== null) {
               reject(error);

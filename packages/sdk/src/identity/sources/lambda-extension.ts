@@ -1,6 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Agent, request } from 'undici';
 import { ConfigError } from '../../errors/index.ts';
+import { Agent } from '../../transport/undici-modules.ts';
 import { loadAsn1ReadersFor } from '../formats/asn1-readers.ts';
 import { readIdentity } from '../formats/read-identity.ts';
 import { RefreshingIdentityProvider, type RefreshOptions } from '../lifecycle/provider.ts';
@@ -96,14 +96,16 @@ export function fromLambdaExtension(options: LambdaExtensionIdentityOptions): Id
     const query = new URLSearchParams({ secretId });
     if (versionStage !== undefined) query.set('versionStage', versionStage);
     if (versionId !== undefined) query.set('versionId', versionId);
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/secretsmanager/get?${query}`;
+    const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     dispatcher ??= new Agent({ connect: { timeout: connectTimeoutMs } });
     const deadline = AbortSignal.timeout(timeoutMs);
     let status: number;
     let text: string;
     try {
-      const response = await request(url, {
-        dispatcher,
+      const response = await dispatcher.request({
+        origin,
+        path: `/secretsmanager/get?${query}`,
+        method: 'GET',
         headers: { 'x-aws-parameters-secrets-token': token },
         signal: AbortSignal.any([signal, deadline]),
       });
