@@ -16,10 +16,12 @@ export interface BenchArgs {
   readonly pkiRuns: number;
   /** Folder for .cpuprofile files of the SDK and undici client processes, when profiling. */
   readonly cpuProfDir: string | undefined;
+  /** Only these scenarios (by id), for development; undefined: every one. */
+  readonly scenarios: readonly string[] | undefined;
 }
 
 const usage =
-  'usage: pnpm bench [--json] [--quick] [--requests N] [--rounds N] [--peer-rounds N] [--start-runs N] [--concurrency N] [--cpu-prof] [--cpu-prof-dir DIR]';
+  'usage: pnpm bench [--json] [--quick] [--requests N] [--rounds N] [--peer-rounds N] [--start-runs N] [--concurrency N] [--cpu-prof] [--cpu-prof-dir DIR] [--scenarios ID,ID]';
 
 function count(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
@@ -28,6 +30,20 @@ function count(name: string, raw: string | undefined, fallback: number, min: num
     throw new RangeError(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(raw)}\n${usage}`);
   }
   return value;
+}
+
+export const scenarioIdList = ['gateway', 'h2', 'nginx', 'nginxH2'] as const;
+
+function scenarioIds(raw: string): string[] {
+  const ids = raw.split(',').map((id) => id.trim());
+  for (const id of ids) {
+    if (!(scenarioIdList as readonly string[]).includes(id)) {
+      throw new RangeError(
+        `--scenarios: unknown scenario ${JSON.stringify(id)} (known: ${scenarioIdList.join(', ')})\n${usage}`,
+      );
+    }
+  }
+  return ids;
 }
 
 /**
@@ -47,6 +63,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       concurrency: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       'cpu-prof-dir': { type: 'string' },
+      scenarios: { type: 'string' },
     },
     strict: true,
   });
@@ -62,5 +79,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     concurrency: count('concurrency', values.concurrency, 32, 1),
     pkiRuns: quick ? 1 : 3,
     cpuProfDir: profiling ? (values['cpu-prof-dir'] ?? 'bench/.profiles') : undefined,
+    scenarios: values.scenarios === undefined ? undefined : scenarioIds(values.scenarios),
   };
 }

@@ -95,6 +95,7 @@ async function main(): Promise<void> {
   const nginxInstalled = findBinary('nginx') !== undefined;
   const runs: { run: ScenarioRun; summary: ScenarioSummary }[] = [];
   for (const scenario of scenarios) {
+    if (args.scenarios !== undefined && !args.scenarios.includes(scenario.id)) continue;
     if (scenario.target === 'nginx' && !nginxInstalled) {
       log('nginx is not installed: the nginx scenario is left out');
       continue;
@@ -155,7 +156,12 @@ async function main(): Promise<void> {
 
   const verdicts: Verdict[] = [];
   for (const { id, label, target } of scenarios) {
-    const note = target === 'nginx' && !nginxInstalled ? 'nginx is not installed' : undefined;
+    const note =
+      args.scenarios !== undefined && !args.scenarios.includes(id)
+        ? 'left out by --scenarios'
+        : target === 'nginx' && !nginxInstalled
+          ? 'nginx is not installed'
+          : undefined;
     for (const target of sdkTargets) verdicts.push(judge(label, target, byId.get(id), note));
   }
   verdicts.push(

@@ -28,4 +28,12 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--requests', 'many'])).toThrow(/--requests/);
     expect(() => parseBenchArgs(['--best-of', '3'])).toThrow(/best-of/);
   });
+
+  it('runs every scenario unless --scenarios names some, and refuses an unknown one', () => {
+    expect(parseBenchArgs([]).scenarios).toBeUndefined();
+    expect(parseBenchArgs(['--scenarios', 'nginx, h2']).scenarios).toEqual(['nginx', 'h2']);
+    expect(() => parseBenchArgs(['--scenarios', 'nginx,apache'])).toThrow(
+      /--scenarios: unknown scenario "apache"/,
+    );
+  });
 });
