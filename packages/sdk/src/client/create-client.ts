@@ -23,7 +23,7 @@ import type {
   RequestTimeouts,
   UntypedPaths,
 } from './openapi-types.ts';
-import { encodeRequestBody } from './request-body.ts';
+import { type EncodedBody, encodeRequestBody } from './request-body.ts';
 import { fillPathTemplate, mergeHeaders, queryString } from './request-target.ts';
 import { checkRequestOptions } from './request-validation.ts';
 import { type PreparedRequest, type SendContext, send } from './send.ts';
@@ -293,23 +293,30 @@ class MtlsClient {
     });
   }
 
-  async #prepareAndSend(parts: RequestParts): Promise<ClientResponse<unknown>> {
-    checkRequestOptions(parts);
-    let body: Awaited<ReturnType<typeof encodeRequestBody>>;
+  /** Not async: the common bodies encode synchronously, and the call costs no extra promise. */
+  #prepareAndSend(parts: RequestParts): Promise<ClientResponse<unknown>> {
+    let encoded: ReturnType<typeof encodeRequestBody>;
     try {
-      const encoded = encodeRequestBody(parts.body);
-      // Only FormData encodes asynchronously; the common bodies cost no extra turn.
-      body = encoded instanceof Promise ? await encoded : encoded;
+      checkRequestOptions(parts);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    try {
+      encoded = encodeRequestBody(parts.body);
     } catch (cause) {
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        `request option body cannot be encoded: ${(cause as Error)?.message ?? String(cause)}`,
-        {
-          cause,
-          details: { option: 'body' },
-        },
+      return Promise.reject(bodyNotEncoded(cause));
+    }
+    // Only FormData encodes asynchronously.
+    if (encoded instanceof Promise) {
+      return encoded.then(
+        (body) => this.#send(parts, body),
+        (cause: unknown) => Promise.reject(bodyNotEncoded(cause)),
       );
     }
+    return this.#send(parts, encoded);
+  }
+
+  #send(parts: RequestParts, body: EncodedBody): Promise<ClientResponse<unknown>> {
     let headers = parts.headers;
     if (body.contentType !== undefined && headers?.['content-type'] === undefined) {
       headers = { ...headers, 'content-type': body.contentType };
@@ -370,6 +377,14 @@ class MtlsClient {
 function unconfirmedConnection(pool: IdentityPool): ConnectionFacts | undefined {
   const open = pool.openConnections().filter((c) => c.alpnProtocol === 'h2');
   return open.find((c) => c.acceptedBy === undefined) ?? open[0];
+}
+
+function bodyNotEncoded(cause: unknown): ConfigError {
+  return new ConfigError(
+    'CONFIG_INVALID',
+    `request option body cannot be encoded: ${(cause as Error)?.message ?? String(cause)}`,
+    { cause, details: { option: 'body' } },
+  );
 }
 
 const retryChannel = channel(RETRY_CHANNEL);

@@ -15,6 +15,11 @@ const stageText: Record<DeadlineStage, string> = {
  * signal every step (identity load, forced refresh, backoff, each attempt) waits with.
  */
 export class Deadline {
+  /** A call with neither a signal nor `timeouts.total` has nothing to track: one shared instance. */
+  static of(caller: AbortSignal | undefined, totalMs: number | undefined): Deadline {
+    return caller === undefined && totalMs === undefined ? unbounded : new Deadline(caller, totalMs);
+  }
+
   readonly signal: AbortSignal | undefined;
   readonly #caller: AbortSignal | undefined;
   readonly #totalMs: number | undefined;
@@ -63,3 +68,5 @@ export class Deadline {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
   }
 }
+
+const unbounded = new Deadline(undefined, undefined);

@@ -10,8 +10,17 @@ function invalid(option: string, why: string): ConfigError {
   return new ConfigError('CONFIG_INVALID', `request option ${option} ${why}`, { details: { option } });
 }
 
-// RFC 9110 token characters.
+// RFC 9110 token characters; the usual methods skip the pattern.
 const methodToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const knownMethods: ReadonlySet<unknown> = new Set([
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'HEAD',
+  'OPTIONS',
+]);
 // What may appear in a request target as sent: visible ASCII, no spaces, no fragment.
 const pathCharacters = /^[\u0021-\u007e]*$/;
 const parseAsValues: ReadonlySet<string> = new Set(['json', 'text', 'bytes', 'stream']);
@@ -31,7 +40,10 @@ export interface RequestOptionsToCheck {
  * a network failure that gets retried (undici's own argument errors looked like one).
  */
 export function checkRequestOptions(options: RequestOptionsToCheck): void {
-  if (typeof options.method !== 'string' || !methodToken.test(options.method)) {
+  if (
+    !knownMethods.has(options.method) &&
+    (typeof options.method !== 'string' || !methodToken.test(options.method))
+  ) {
     throw invalid('method', `must be an HTTP method token, got ${JSON.stringify(String(options.method))}`);
   }
   if (typeof options.path !== 'string' || !pathCharacters.test(options.path) || options.path.includes('#')) {

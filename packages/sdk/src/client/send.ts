@@ -139,7 +139,7 @@ async function run(
   const url = options.origin + path;
   const idempotent = isIdempotent(method, request.headers);
   const replayable = request.body.replayable;
-  const deadline = new Deadline(request.signal, request.timeouts?.total ?? options.totalTimeoutMs);
+  const deadline = Deadline.of(request.signal, request.timeouts?.total ?? options.totalTimeoutMs);
   const signal = deadline.signal;
   const started = performance.now();
   let attempt = 0;
