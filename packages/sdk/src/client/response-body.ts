@@ -41,6 +41,24 @@ function parseJson(text: string, method: string, url: string): unknown {
   }
 }
 
+/** The modes that read the body as text first: the default, `json` and `text`. */
+export function readsText(parseAs: ParseAs | undefined): parseAs is 'json' | 'text' | undefined {
+  return parseAs === undefined || parseAs === 'json' || parseAs === 'text';
+}
+
+/** A body read as text, decoded as `parseAs` asks (`undefined` for an empty JSON or default body). */
+export function decodeText(
+  text: string,
+  headers: Headers,
+  parseAs: 'json' | 'text' | undefined,
+  method: string,
+  url: string,
+): unknown {
+  if (parseAs === 'text') return text;
+  if (text === '') return undefined;
+  return parseAs === 'json' || isJsonType(headers) ? parseJson(text, method, url) : text;
+}
+
 /**
  * The body as `parseAs` asks (see ParseAs); `undefined` for an empty JSON or default body. A
  * `stream` is handed over unread: the caller consumes (or cancels) it.
@@ -52,23 +70,9 @@ export async function decodeBody(
   method: string,
   url: string,
 ): Promise<unknown> {
-  switch (parseAs) {
-    case 'stream':
-      return Readable.toWeb(body) as ReadableStream<Uint8Array>;
-    case 'bytes':
-      return new Uint8Array(await body.arrayBuffer());
-    case 'text':
-      return body.text();
-    case 'json': {
-      const text = await body.text();
-      return text === '' ? undefined : parseJson(text, method, url);
-    }
-    default: {
-      const text = await body.text();
-      if (text === '') return undefined;
-      return isJsonType(headers) ? parseJson(text, method, url) : text;
-    }
-  }
+  if (readsText(parseAs)) return decodeText(await body.text(), headers, parseAs, method, url);
+  if (parseAs === 'stream') return Readable.toWeb(body) as ReadableStream<Uint8Array>;
+  return new Uint8Array(await body.arrayBuffer());
 }
 
 /**
