@@ -6,7 +6,7 @@ import { HttpError, type MtlsLinkError, ResponseValidationError } from '../error
 import type { IdentityPool, IdentityTransport } from '../transport/index.ts';
 import type { RetryEvent } from './client-events.ts';
 import type { ResolvedClientOptions } from './client-options.ts';
-import { Deadline, type DeadlineStage } from './deadline.ts';
+import { Deadline } from './deadline.ts';
 import {
   isMiddlewareResponse,
   type Middleware,
@@ -156,29 +156,9 @@ async function run(
   const observed = middleware.length > 0;
   let current: MiddlewareRequest | undefined;
 
-  const fail = async (error: MtlsLinkError): Promise<ClientResponse<unknown>> => {
-    if (trace !== undefined) {
-      trace.code = error.code;
-      trace.hop = error.hop;
-      if (error instanceof HttpError) trace.status = error.status;
-    }
-    if (!observed) throw error;
-    // A failure while waiting for the next attempt belongs to that attempt.
-    if (current?.attempt !== attempt) current = requestView(request, url, attempt, started);
-    const view = current;
-    let thrown: Error = error;
-    for (let i = middleware.length - 1; i >= 0; i -= 1) {
-      const onError = middleware[i]?.onError;
-      if (onError === undefined) continue;
-      const answer = await onError({ request: view, error });
-      if (isMiddlewareResponse(answer))
-        return { data: answer.data, status: answer.status, headers: answer.headers };
-      if (answer instanceof Error) thrown = answer;
-    }
-    throw thrown;
-  };
-  const deadlineOr = (stage: DeadlineStage, error: () => MtlsLinkError): MtlsLinkError =>
-    deadline.error(stage, method, url, attempt) ?? error();
+  // No closures in this function: a closure would move its locals into a heap context that every
+  // call allocates and every access reads through. The failure path gets what it needs passed in.
+  const call: CallState = { trace, request, url, started, middleware };
 
   try {
     for (;;) {
@@ -189,7 +169,11 @@ async function run(
         } catch (cause) {
           // The identity did not load (secret not found, throttled, client closed): onError sees it too.
           return await fail(
-            deadlineOr('identity', () => context.classify(cause, method, url, request.timeouts)),
+            call,
+            current,
+            attempt,
+            deadline.error('identity', method, url, attempt) ??
+              context.classify(cause, method, url, request.timeouts),
           );
         }
       }
@@ -220,7 +204,7 @@ async function run(
           try {
             if (request.schema !== undefined) data = await validate(request.schema, data, method, url);
           } catch (failure) {
-            return await fail(failure as MtlsLinkError);
+            return await fail(call, current, attempt, failure as MtlsLinkError);
           }
           if (trace !== undefined) trace.status = status;
           return { data, status, headers };
@@ -229,7 +213,7 @@ async function run(
         retryAfterMs = parseRetryAfter(headers['retry-after']);
       } else if (outcome.kind === 'failure') {
         const fired = deadline.error('attempt', method, url, attempt);
-        if (fired !== undefined) return await fail(fired);
+        if (fired !== undefined) return await fail(call, current, attempt, fired);
         error = outcome.error;
       } else {
         error = context.classify(new Error('the connection pool closed'), method, url, request.timeouts);
@@ -242,7 +226,12 @@ async function run(
           try {
             recovered = await transport.recoverFromRejection(pool.fingerprint256, signal);
           } catch {
-            return await fail(deadlineOr('forced-refresh', () => error));
+            return await fail(
+              call,
+              current,
+              attempt,
+              deadline.error('forced-refresh', method, url, attempt) ?? error,
+            );
           }
           if (recovered) {
             attempt += 1;
@@ -274,17 +263,59 @@ async function run(
             await sleep(delayMs, undefined, signal === undefined ? {} : { signal });
           } catch (cause) {
             return await fail(
-              deadlineOr('backoff', () => context.classify(cause, method, url, request.timeouts)),
+              call,
+              current,
+              attempt,
+              deadline.error('backoff', method, url, attempt) ??
+                context.classify(cause, method, url, request.timeouts),
             );
           }
           continue;
         }
       }
-      return await fail(error);
+      return await fail(call, current, attempt, error);
     }
   } finally {
     deadline.dispose();
   }
+}
+
+/** What the failure path of a call needs: its trace, request and middleware. */
+interface CallState {
+  readonly trace: RequestTraceContext | undefined;
+  readonly request: PreparedRequest;
+  readonly url: string;
+  readonly started: number;
+  readonly middleware: readonly Middleware[];
+}
+
+/** The end of a failed call: the trace learns the error, then middleware may recover or replace it. */
+async function fail(
+  call: CallState,
+  current: MiddlewareRequest | undefined,
+  attempt: number,
+  error: MtlsLinkError,
+): Promise<ClientResponse<unknown>> {
+  const { trace, middleware } = call;
+  if (trace !== undefined) {
+    trace.code = error.code;
+    trace.hop = error.hop;
+    if (error instanceof HttpError) trace.status = error.status;
+  }
+  if (middleware.length === 0) throw error;
+  // A failure while waiting for the next attempt belongs to that attempt.
+  const view =
+    current?.attempt === attempt ? current : requestView(call.request, call.url, attempt, call.started);
+  let thrown: Error = error;
+  for (let i = middleware.length - 1; i >= 0; i -= 1) {
+    const onError = middleware[i]?.onError;
+    if (onError === undefined) continue;
+    const answer = await onError({ request: view, error });
+    if (isMiddlewareResponse(answer))
+      return { data: answer.data, status: answer.status, headers: answer.headers };
+    if (answer instanceof Error) thrown = answer;
+  }
+  throw thrown;
 }
 
 function requestView(
