@@ -3,4 +3,6 @@
 # in interleaved pairs, each client and each server in a process of its own; see bench/README.md.
 set -euo pipefail
 pnpm exec tsc -b
+# The bundle the mtls-probe bin runs (packages/probe/dist/bundle/; see scripts/bundle-bin.mjs).
+node scripts/bundle-bin.mjs
 node bench/dist/main.js "$@"

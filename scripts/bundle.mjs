@@ -25,7 +25,8 @@ const out = join(outDir, 'mtls-probe.mjs');
 const kib = (file) => `${Math.round(statSync(file).size / 1024)} KiB`;
 const work = mkdtempSync(join(tmpdir(), 'mtls-probe-bundle-'));
 try {
-  const bundle = bundleCanary({ entry: join(root, 'packages/probe/src/cli.ts'), outDir: work });
+  // One file to copy: split: false.
+  const bundle = bundleCanary({ entry: join(root, 'packages/probe/src/cli.ts'), outDir: work, split: false });
   mkdirSync(outDir, { recursive: true });
   copyFileSync(bundle.file, out);
   chmodSync(out, 0o755);

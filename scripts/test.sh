@@ -5,6 +5,8 @@
 set -euo pipefail
 pnpm exec biome check .
 pnpm exec tsc -b
+# The bundle the mtls-probe bin runs (packages/probe/dist/bundle/; see scripts/bundle-bin.mjs).
+node scripts/bundle-bin.mjs
 # tsc -b sees sources only: the tests are type-checked too.
 pnpm exec tsc -p tsconfig.tests.json
 pnpm exec tsc -p packages/consumer-infra/tsconfig.tests.json

@@ -21,6 +21,14 @@ export interface CanaryBundleOptions {
   readonly outDir?: string;
   /** @default true */
   readonly minify?: boolean;
+  /**
+   * Put what the entry imports on use (`await import(…)`: the AWS clients of the options that need
+   * them) in chunk files under `chunks/` beside `index.mjs`, loaded when first used. A cold start
+   * then reads and compiles only what every invocation runs, and each chunk is tree-shaken (esbuild
+   * keeps the whole of a dynamically imported module when it has to inline it). `false`: one file.
+   * @default true
+   */
+  readonly split?: boolean;
 }
 
 export interface CanaryBundle {
@@ -30,8 +38,10 @@ export interface CanaryBundle {
   readonly file: string;
   /** Lambda handler string for this bundle. */
   readonly handler: 'index.handler';
-  /** Size of the bundle file in bytes. */
+  /** Size of the bundle in bytes: every file this build wrote (`index.mjs` and its chunks). */
   readonly bytes: number;
+  /** Size of `index.mjs` alone: what a cold start loads before any chunk. */
+  readonly entryBytes: number;
 }
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -43,6 +53,7 @@ const requireShim =
 
 /**
  * Bundles the canary handler with esbuild in-process: no Docker, no network, fast enough for synth.
+ * The bundle is `index.mjs` and, unless `split: false`, the chunks it loads on use (under `chunks/`).
  *
  * Everything is bundled, the AWS SDK v3 clients included, although the Lambda runtime ships one:
  * the canary then runs exactly the SDK versions this repository tests against, and a runtime SDK
@@ -53,8 +64,12 @@ export function bundleCanary(options: CanaryBundleOptions = {}): CanaryBundle {
   const dir = options.outDir ?? mkdtempSync(join(tmpdir(), 'mtls-link-canary-'));
   const file = join(dir, 'index.mjs');
   const isPath = isAbsolute(entry) || entry.startsWith('.');
+  const split = options.split ?? true;
+  let bytes = 0;
   try {
-    buildSync({
+    // Chunk names carry a content hash: a previous build's chunks in the same outDir would stay behind.
+    if (split) rmSync(join(dir, 'chunks'), { recursive: true, force: true });
+    const result = buildSync({
       ...(isPath
         ? { entryPoints: [resolve(entry)] }
         : {
@@ -64,7 +79,15 @@ export function bundleCanary(options: CanaryBundleOptions = {}): CanaryBundle {
               loader: 'js',
             },
           }),
-      outfile: file,
+      ...(split
+        ? {
+            outdir: dir,
+            splitting: true,
+            entryNames: 'index',
+            chunkNames: 'chunks/[name]-[hash]',
+            outExtension: { '.js': '.mjs' },
+          }
+        : { outfile: file }),
       bundle: true,
       platform: 'node',
       target: 'node22',
@@ -78,7 +101,9 @@ export function bundleCanary(options: CanaryBundleOptions = {}): CanaryBundle {
       keepNames: true,
       legalComments: 'none',
       logLevel: 'silent',
+      metafile: true,
     });
+    for (const output of Object.values(result.metafile.outputs)) bytes += output.bytes;
   } catch (cause) {
     if (options.outDir === undefined) rmSync(dir, { recursive: true, force: true });
     throw new ConsumerInfraError(
@@ -90,7 +115,7 @@ export function bundleCanary(options: CanaryBundleOptions = {}): CanaryBundle {
       },
     );
   }
-  return { dir, file, handler: 'index.handler', bytes: statSync(file).size };
+  return { dir, file, handler: 'index.handler', bytes, entryBytes: statSync(file).size };
 }
 
 const bundles = new Map<string, CanaryBundle>();

@@ -17,7 +17,7 @@ const localCredentialsNote = 'credentials come from the default AWS provider cha
 
 // The EC2 client is large: load it only when --vpc-endpoint-id asks for it, to keep start-up fast.
 async function ec2Client(context: ProbeContext) {
-  const ec2 = await import('@aws-sdk/client-ec2');
+  const ec2 = await import('../aws/ec2.ts');
   const v = context.vpcEndpoint;
   const client: EC2Client = new ec2.EC2Client({
     region: v?.region ?? 'us-east-1',

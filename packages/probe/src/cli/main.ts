@@ -5,6 +5,7 @@ import { CERT_OPTIONS, type CertArgs, certCommand } from './cert-command.ts';
 import { checkCommand } from './check-command.ts';
 import { CHECK_OPTIONS, type CheckArgs } from './check-options.ts';
 import { ENROLL_OPTIONS, type EnrollArgs } from './enroll-options.ts';
+import { skipHelpCache } from './help-cache.ts';
 import { type CliIo, EXIT_USAGE } from './io.ts';
 import { SERVE_OPTIONS, type ServeArgs, serveCommand } from './serve-command.ts';
 
@@ -109,6 +110,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       // Throwing stops yargs from running the command after a validation failure.
       throw error ?? new ProbeError('CONFIG_INVALID', message, { hint: 'run mtls-probe <command> --help' });
     });
+  skipHelpCache(parser);
   try {
     await parser.parseAsync();
   } catch (error) {

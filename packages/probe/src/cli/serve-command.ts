@@ -2,7 +2,6 @@ import type { Options } from 'yargs';
 import { ProbeError } from '../errors.ts';
 import { parseHostPort } from '../net/address.ts';
 import { loadExporterConfig } from '../serve/config.ts';
-import { startExporter } from '../serve/exporter.ts';
 import type { CliIo } from './io.ts';
 
 /** `mtls-probe serve` options; each description states its default. */
@@ -39,6 +38,8 @@ export async function serveCommand(args: ServeArgs, io: CliIo): Promise<number> 
     );
   }
   const config = await loadExporterConfig(args.config);
+  // Loaded on use: the exporter's HTTP server is no part of any other command.
+  const { startExporter } = await import('../serve/exporter.ts');
   let exporter: Awaited<ReturnType<typeof startExporter>>;
   try {
     exporter = await startExporter(config, listen, io.env);

@@ -122,7 +122,7 @@ export async function invokeCanary(
   const functionName = args['via-lambda'] ?? '';
   if (functionName === '') throw new ProbeError('CONFIG_INVALID', '--via-lambda: name the canary function');
   const event = await canaryEventOf(args, options);
-  const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
+  const { InvokeCommand, LambdaClient } = await import('../aws/lambda.ts');
   const endpoint = args['lambda-endpoint'] ?? env.AWS_ENDPOINT_URL_LAMBDA;
   const client = new LambdaClient({
     region: regionOf(args.region, env),

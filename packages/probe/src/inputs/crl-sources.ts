@@ -18,7 +18,7 @@ export async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8A
 async function fromS3(location: string, options: CrlSourceOptions): Promise<Uint8Array> {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
   if (!match?.[1] || !match[2]) throw new Error('expected s3://bucket/key');
-  const { GetObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const { GetObjectCommand, S3Client } = await import('../aws/s3.ts');
   const client = new S3Client({
     region: options.region,
     maxAttempts: 2,

@@ -4,6 +4,7 @@ import {
   fromSecretsManager,
   isMtlsLinkError,
   loadAsn1Readers,
+  loadAsn1ReadersFor,
   readIdentity,
   readIdentityParts,
 } from '@mtls-link/sdk';
@@ -54,18 +55,15 @@ export async function identityFromFiles(
   const [cert, key] = await Promise.all([
     readOptionFile(options.certOption, certFile),
     readOptionFile(options.keyOption, keyFile),
-    // The key may be encrypted: its reader stands on pkijs, loaded on use.
-    loadAsn1Readers(),
   ]);
+  const parts = [
+    { field: certFile, role: 'cert', text: cert.toString('utf8') },
+    { field: keyFile, role: 'key', text: key.toString('utf8') },
+  ] as const;
+  // An encrypted key's reader stands on pkijs: loaded only when the files may hold one.
+  await loadAsn1ReadersFor(parts);
   try {
-    return readIdentityParts(
-      [
-        { field: certFile, role: 'cert', text: cert.toString('utf8') },
-        { field: keyFile, role: 'key', text: key.toString('utf8') },
-      ],
-      { source: `file:${certFile}`, passphrase, version: undefined },
-      lenient,
-    );
+    return readIdentityParts(parts, { source: `file:${certFile}`, passphrase, version: undefined }, lenient);
   } catch (error) {
     throw fileError(error, `${options.certOption}/${options.keyOption}`, names);
   }
@@ -97,7 +95,7 @@ async function identityFromSecret(
   source: Extract<CredentialSource, { kind: 'secret' }>,
   timeoutMs: number,
 ): Promise<ClientIdentity> {
-  const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+  const { SecretsManagerClient } = await import('../aws/secrets-manager.ts');
   const real = new SecretsManagerClient({
     region: regionOf(source.region),
     ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),

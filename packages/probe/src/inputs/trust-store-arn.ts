@@ -24,7 +24,7 @@ export async function readTrustStore(
     ElasticLoadBalancingV2Client,
     GetTrustStoreCaCertificatesBundleCommand,
     GetTrustStoreRevocationContentCommand,
-  } = await import('@aws-sdk/client-elastic-load-balancing-v2');
+  } = await import('../aws/elbv2.ts');
   const client = new ElasticLoadBalancingV2Client({
     region: options.region,
     maxAttempts: 2,

@@ -264,9 +264,13 @@ export function tlsExchange(options: TlsExchangeOptions): Promise<TlsExchangeRes
         handshake = handshakeFacts(socket, true, options.verifyName);
         // Close politely and give the server a moment: under TLS 1.3 it judges the client
         // certificate after our side is done, and an abrupt reset would be logged as a failed
-        // connection on the producer's side.
+        // connection on the producer's side. The socket must keep reading (and discard whatever
+        // the server sends after the handshake: session tickets, an HTTP/2 SETTINGS frame): a
+        // paused socket never sees the server's FIN, so 'close' would not fire and every
+        // exchange would sit out the whole grace period.
         closing = true;
         socket.end();
+        socket.resume();
         clearTimeout(timer);
         timer = setTimeout(() => finish({}), Math.min(options.timeoutMs, 250));
       });
