@@ -29,6 +29,11 @@ export interface CanaryBundleOptions {
    * @default true
    */
   readonly split?: boolean;
+  /**
+   * Packages replaced by other files (esbuild's `alias`: package name to an absolute path). The
+   * probe's CLI bundles use it to load string-width on first use.
+   */
+  readonly alias?: Readonly<Record<string, string>>;
 }
 
 export interface CanaryBundle {
@@ -97,6 +102,7 @@ export function bundleCanary(options: CanaryBundleOptions = {}): CanaryBundle {
       conditions: ['@mtls-link/source'],
       mainFields: ['module', 'main'],
       banner: { js: requireShim },
+      ...(options.alias === undefined ? {} : { alias: { ...options.alias } }),
       minify: options.minify ?? true,
       keepNames: true,
       legalComments: 'none',

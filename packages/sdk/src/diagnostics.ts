@@ -15,6 +15,7 @@ export {
   type JudgedCrl,
   judgeCrlPems,
   judgeCrls,
+  loadCrlReader,
   parseCrls,
   type RevocationList,
 } from './identity/crl.ts';

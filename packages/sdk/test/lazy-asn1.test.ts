@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 // The published entry (dist, as a service imports it) in fresh processes: pkijs and asn1js are
 // loaded only when an identity needs them (a PKCS#12 file, an encrypted key), not at import.
 const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const diagnosticsEntry = fileURLToPath(new URL('../dist/diagnostics.js', import.meta.url));
 const run = promisify(execFile);
 
 let pki: TestPki;
@@ -80,6 +81,28 @@ describe('pkijs and asn1js load only when an identity needs them', () => {
       return sdk.readIdentity({ secretBinary: bytes, passphrase: 'pfx-pass', source: 'test' }, { validate: false }).serialHex;
     `);
     expect(out).toBe(pki.clients.valid.serialHex);
+    expect(loaded).toBeGreaterThan(0);
+  });
+});
+
+describe('the diagnostics entry loads the CRL reader (pkijs) only for CRLs', () => {
+  const judge = (load: string) => `
+    const diagnostics = await import(${JSON.stringify(diagnosticsEntry)});
+    const atImport = loaded;
+    ${load}
+    const { judged, findings } = diagnostics.judgeCrlPems([${JSON.stringify(pki.crlPem)}], ${JSON.stringify(pki.trustStorePem)}, { now: Date.now(), source: 'test' });
+    return JSON.stringify({ atImport, lists: judged.length, errors: findings.filter((f) => f.severity === 'error').length });
+  `;
+
+  test('importing it loads none; loadCrlReader() loads them and the CRL judges', async () => {
+    const { loaded, out } = await fresh(judge('await diagnostics.loadCrlReader();'));
+    expect(JSON.parse(out)).toEqual({ atImport: 0, lists: 1, errors: 0 });
+    expect(loaded).toBeGreaterThan(0);
+  });
+
+  test('without loadCrlReader(), the first CRL loads them synchronously', async () => {
+    const { loaded, out } = await fresh(judge(''));
+    expect(JSON.parse(out)).toEqual({ atImport: 0, lists: 1, errors: 0 });
     expect(loaded).toBeGreaterThan(0);
   });
 });

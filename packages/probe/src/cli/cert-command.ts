@@ -1,3 +1,4 @@
+import { loadCrlReader } from '@mtls-link/sdk/diagnostics';
 import type { Options } from 'yargs';
 import { describeCertificates, describeIdentity, renderIdentityText } from '../describe-identity.ts';
 import { isProbeError, ProbeError } from '../errors.ts';
@@ -124,6 +125,7 @@ export async function certCommand(args: CertArgs, io: CliIo): Promise<number> {
   const crlPems = await Promise.all(
     (args.crl ?? []).map(async (f) => pemOrBase64(await readOptionFile('--crl', f))),
   );
+  if (crlPems.length > 0) await loadCrlReader();
   const description = describeIdentity(identity, {
     ...(trustStorePem === undefined ? {} : { trustStorePem }),
     crlPems,

@@ -1,3 +1,4 @@
+import { loadCrlReader } from '@mtls-link/sdk/diagnostics';
 import type { CrlInput, ProbeInputs, TrustStoreInput } from '../context.ts';
 import { ProbeError } from '../errors.ts';
 import { PROBE_DEFAULTS, type ProbeOptions, regionOf } from '../options.ts';
@@ -80,6 +81,8 @@ export async function loadInputs(options: ProbeOptions): Promise<ProbeInputs> {
   }
   if (live !== undefined) trustStore = live.trustStore;
   const allCrls: CrlInput[] = [...crls, ...(live?.crls ?? [])];
+  // The CRL reader (pkijs) loads only for a run that has CRLs to read.
+  if (allCrls.length > 0) await loadCrlReader();
 
   return {
     ...(identity === undefined ? {} : { identity }),

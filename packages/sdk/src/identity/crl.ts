@@ -1,9 +1,39 @@
 import { verify as verifySignature, X509Certificate } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import { Certificate, CertificateRevocationList, type Extension } from 'pkijs';
+import { createRequire } from 'node:module';
+import type * as asn1js from 'asn1js';
+import type { Extension } from 'pkijs';
 import { decodeBase64Text, splitPemBlocks } from './pem.ts';
 import { normalizeSerial } from './serial.ts';
 import type { IdentityFinding } from './types.ts';
+
+interface Asn1Modules {
+  readonly asn1js: typeof import('asn1js');
+  readonly pkijs: typeof import('pkijs');
+}
+
+let asn1Modules: Asn1Modules | undefined;
+
+/**
+ * Loads pkijs and asn1js, which CRLs (and the name and key-identifier readers) stand on: about
+ * 30 ms of start-up CPU that a caller without CRLs never needs. Await it before the first CRL (the
+ * probe does); without it, the first use loads them synchronously (Node's `require` of an ES
+ * module), which a bundle that leaves node_modules behind cannot do.
+ */
+export async function loadCrlReader(): Promise<void> {
+  if (asn1Modules !== undefined) return;
+  const [asn1, pki] = await Promise.all([import('asn1js'), import('pkijs')]);
+  asn1Modules ??= { asn1js: asn1, pkijs: pki };
+}
+
+function modules(): Asn1Modules {
+  if (asn1Modules !== undefined) return asn1Modules;
+  const require = createRequire(import.meta.url);
+  asn1Modules = {
+    asn1js: require('asn1js') as Asn1Modules['asn1js'],
+    pkijs: require('pkijs') as Asn1Modules['pkijs'],
+  };
+  return asn1Modules;
+}
 
 // Short names for the attributes CA names use, so messages read "CN=…, O=…" rather than OIDs.
 export const DN_ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
@@ -73,19 +103,19 @@ function extensionValue(
 ): asn1js.AsnType | undefined {
   const found = extensions?.find((e) => e.extnID === oid);
   if (found === undefined) return undefined;
-  const parsed = asn1js.fromBER(found.extnValue.valueBlock.valueHexView);
+  const parsed = modules().asn1js.fromBER(found.extnValue.valueBlock.valueHexView);
   return parsed.offset === -1 ? undefined : parsed.result;
 }
 
 function bigIntOf(value: asn1js.AsnType | undefined): bigint | undefined {
-  if (!(value instanceof asn1js.Integer)) return undefined;
+  if (!(value instanceof modules().asn1js.Integer)) return undefined;
   const hex = Buffer.from(value.valueBlock.valueHexView).toString('hex');
   return hex === '' ? 0n : BigInt(`0x${hex}`);
 }
 
 /** authorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … } */
 function keyIdentifierOf(value: asn1js.AsnType | undefined): string | undefined {
-  if (!(value instanceof asn1js.Sequence)) return undefined;
+  if (!(value instanceof modules().asn1js.Sequence)) return undefined;
   const first = value.valueBlock.value[0];
   if (first === undefined || first.idBlock.tagClass !== 3 || first.idBlock.tagNumber !== 0) return undefined;
   return Buffer.from((first as asn1js.Primitive).valueBlock.valueHexView).toString('hex');
@@ -100,14 +130,15 @@ export function parseCrls(input: string, index: number): RevocationList[] {
     : [decodeBase64Text(input)].filter((d): d is Buffer => d !== undefined);
   if (ders.length === 0) throw new Error('no X509 CRL block found');
   return ders.map((der) => {
-    const parsed = asn1js.fromBER(der);
+    const parsed = modules().asn1js.fromBER(der);
     if (parsed.offset === -1) throw new Error('not DER');
-    const crl = new CertificateRevocationList({ schema: parsed.result });
+    const crl = new (modules().pkijs.CertificateRevocationList)({ schema: parsed.result });
     const revoked = new Set<string>();
     const removed = new Set<string>();
     for (const entry of crl.revokedCertificates ?? []) {
       const reason = extensionValue(entry.crlEntryExtensions?.extensions, OID.reasonCode);
-      const removal = reason instanceof asn1js.Enumerated && reason.valueBlock.valueDec === REMOVE_FROM_CRL;
+      const removal =
+        reason instanceof modules().asn1js.Enumerated && reason.valueBlock.valueDec === REMOVE_FROM_CRL;
       (removal ? removed : revoked).add(integerHex(entry.userCertificate));
     }
     const extensions = crl.crlExtensions?.extensions;
@@ -138,9 +169,9 @@ const subjectKeyIds = new WeakMap<X509Certificate, string | null>();
 export function subjectKeyId(cert: X509Certificate): string | undefined {
   const cached = subjectKeyIds.get(cert);
   if (cached !== undefined) return cached ?? undefined;
-  const value = extensionValue(Certificate.fromBER(cert.raw).extensions, OID.subjectKeyId);
+  const value = extensionValue(modules().pkijs.Certificate.fromBER(cert.raw).extensions, OID.subjectKeyId);
   const id =
-    value instanceof asn1js.OctetString
+    value instanceof modules().asn1js.OctetString
       ? Buffer.from(value.valueBlock.valueHexView).toString('hex')
       : undefined;
   subjectKeyIds.set(cert, id ?? null);
@@ -153,7 +184,7 @@ export function nameDer(cert: X509Certificate, which: 'subject' | 'issuer'): Buf
     const cached = subjectDers.get(cert);
     if (cached) return cached;
   }
-  const parsed = Certificate.fromBER(cert.raw);
+  const parsed = modules().pkijs.Certificate.fromBER(cert.raw);
   const der = Buffer.from((which === 'subject' ? parsed.subject : parsed.issuer).toSchema().toBER(false));
   if (which === 'subject') subjectDers.set(cert, der);
   return der;
