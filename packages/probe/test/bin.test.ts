@@ -3,10 +3,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestPki, type Gateway, startGateway, type TestPki } from '@mtls-link/testkit';
+import { createTestPki, type Gateway, type TestPki } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PROBE_VERSION } from '../src/version.ts';
 import { assertNoKeyMaterial, type PkiFiles, writePki } from './helpers/pki-files.ts';
+import { startVerifyGateway } from './helpers/servers.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 // A copy of the package's layout: bin/mtls-probe.js, dist/bundle/ as scripts/bundle-bin.mjs writes
@@ -41,11 +42,7 @@ beforeAll(async () => {
   writeFileSync(buildInfo('sdk'), '{}');
   pki = await createTestPki();
   files = writePki(pki);
-  gateway = await startGateway({
-    mode: 'verify',
-    server: pki.server,
-    trustStore: { caPem: pki.trustStorePem },
-  });
+  gateway = await startVerifyGateway(pki);
 }, 120_000);
 
 afterAll(async () => {

@@ -3,10 +3,11 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestPki, type Gateway, startGateway, type TestPki } from '@mtls-link/testkit';
+import { createTestPki, type Gateway, type TestPki } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PROBE_VERSION } from '../src/version.ts';
 import { assertNoKeyMaterial, type PkiFiles, writePki } from './helpers/pki-files.ts';
+import { startVerifyGateway } from './helpers/servers.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 let pki: TestPki;
@@ -28,11 +29,7 @@ beforeAll(async () => {
   copyFileSync(join(out, 'mtls-probe'), join(empty, 'mtls-probe'));
   pki = await createTestPki();
   files = writePki(pki);
-  gateway = await startGateway({
-    mode: 'verify',
-    server: pki.server,
-    trustStore: { caPem: pki.trustStorePem },
-  });
+  gateway = await startVerifyGateway(pki);
 }, 180_000);
 
 afterAll(async () => {

@@ -18,7 +18,7 @@ import { CHECK_OPTIONS } from '../src/cli/check-options.ts';
 import { CHECK_IDS, type ProbeResult } from '../src/index.ts';
 import { cliPath, ensureBuilt, runCli } from './helpers/built-cli.ts';
 import { assertNoKeyMaterial, type IdentityFiles, type PkiFiles, writePki } from './helpers/pki-files.ts';
-import { startSilentServer } from './helpers/servers.ts';
+import { startSilentServer, startVerifyGateway } from './helpers/servers.ts';
 
 const passphrase = 'open sesame 42';
 let pki: TestPki;
@@ -338,11 +338,7 @@ describe.concurrent('mtls-probe command line', () => {
   });
 
   test('a full check costs three TLS connections, as the ALB connection log shows (two Success), and runs well under a second', async () => {
-    const own = await startGateway({
-      mode: 'verify',
-      server: pki.server,
-      trustStore: { caPem: pki.trustStorePem },
-    });
+    const own = await startVerifyGateway(pki);
     try {
       const run = await runCli([
         'check',

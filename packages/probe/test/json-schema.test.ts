@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createTestPki, type Gateway, startGateway, type TestPki } from '@mtls-link/testkit';
+import { createTestPki, type Gateway, type TestPki } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { CHECK_IDS, PROBE_CODES } from '../src/index.ts';
 import { ensureBuilt, runCli } from './helpers/built-cli.ts';
 import { type PkiFiles, writePki } from './helpers/pki-files.ts';
+import { startVerifyGateway } from './helpers/servers.ts';
 
 const schemaText = readFileSync(new URL('../../../docs/probe-result.schema.json', import.meta.url), 'utf8');
 const schema = JSON.parse(schemaText) as { $defs: { checkId: { enum: string[] }; code: { enum: string[] } } };
@@ -17,11 +18,7 @@ let gateway: Gateway;
 beforeAll(async () => {
   [pki] = await Promise.all([createTestPki(), ensureBuilt()]);
   files = writePki(pki);
-  gateway = await startGateway({
-    mode: 'verify',
-    server: pki.server,
-    trustStore: { caPem: pki.trustStorePem },
-  });
+  gateway = await startVerifyGateway(pki);
 }, 120_000);
 
 afterAll(async () => {

@@ -1,10 +1,11 @@
 import { exchangeOnce } from '@mtls-link/sdk/diagnostics';
-import { createTestPki, type Gateway, startGateway, type TestPki } from '@mtls-link/testkit';
+import { createTestPki, type Gateway, type TestPki } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addressScope, percentile } from '../src/index.ts';
 import { parseHostPort } from '../src/net/address.ts';
 import { resolveHost } from '../src/net/resolve.ts';
 import { tlsExchange } from '../src/net/tls-exchange.ts';
+import { startVerifyGateway } from './helpers/servers.ts';
 
 describe('system resolver', () => {
   test('localhost is answered by getaddrinfo alone: never asked of DNS (RFC 6761), so no "not reported" note', async () => {
@@ -53,11 +54,7 @@ describe('requests keep SNI and Host when they dial another address (--connect-t
   let gateway: Gateway;
   beforeAll(async () => {
     pki = await createTestPki();
-    gateway = await startGateway({
-      mode: 'verify',
-      server: pki.server,
-      trustStore: { caPem: pki.trustStorePem },
-    });
+    gateway = await startVerifyGateway(pki);
   });
   afterAll(() => gateway?.close());
 

@@ -1,4 +1,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { type Gateway, startGateway, type TestPki } from '@mtls-link/testkit';
+
+/** The ALB-like gateway in verify mode with the test PKI's server certificate and trust store. */
+export function startVerifyGateway(pki: TestPki): Promise<Gateway> {
+  return startGateway({ mode: 'verify', server: pki.server, trustStore: { caPem: pki.trustStorePem } });
+}
 
 /** A loopback port with nothing listening (bound, then closed). */
 export async function closedPort(): Promise<number> {
