@@ -25,7 +25,7 @@ import type {
 } from './openapi-types.ts';
 import { type EncodedBody, encodeRequestBody } from './request-body.ts';
 import { fillPathTemplate, mergeHeaders, queryString } from './request-target.ts';
-import { checkRequestOptions } from './request-validation.ts';
+import { checkRequestOptions, clientMethods } from './request-validation.ts';
 import { type PreparedRequest, type SendContext, send } from './send.ts';
 import { POOL_SWAP_CHANNEL, RETRY_CHANNEL } from './tracing.ts';
 
@@ -390,8 +390,6 @@ function bodyNotEncoded(cause: unknown): ConfigError {
 const retryChannel = channel(RETRY_CHANNEL);
 const poolSwapChannel = channel(POOL_SWAP_CHANNEL);
 
-const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
-
 /**
  * A typed mTLS client over undici. Non-2xx answers and failures throw an `MtlsLinkError` subclass
  * (`HttpError`, `ClientCertificateRejectedError`, `ConnectionError`, `TimeoutError`...), so a
@@ -414,7 +412,7 @@ export function createClient<Paths extends object = UntypedPaths>(options: Clien
     close: (closeOptions?: CloseOptions) => client.close(closeOptions),
     [Symbol.asyncDispose]: () => client.close(),
   };
-  for (const name of methods) {
+  for (const name of clientMethods) {
     api[name] = (path: string, init?: OperationOptions) => client.operation(name, path, init);
   }
   return api as unknown as Client<Paths>;

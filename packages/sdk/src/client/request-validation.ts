@@ -12,15 +12,9 @@ function invalid(option: string, why: string): ConfigError {
 
 // RFC 9110 token characters; the usual methods skip the pattern.
 const methodToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const knownMethods: ReadonlySet<unknown> = new Set([
-  'GET',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-  'HEAD',
-  'OPTIONS',
-]);
+/** The methods the client has a shorthand for (`api.GET`, …). */
+export const clientMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+const knownMethods: ReadonlySet<unknown> = new Set(clientMethods);
 // What may appear in a request target as sent: visible ASCII, no spaces, no fragment.
 const pathCharacters = /^[\u0021-\u007e]*$/;
 const parseAsValues: ReadonlySet<string> = new Set(['json', 'text', 'bytes', 'stream']);

@@ -2,6 +2,7 @@ import { verify as verifySignature, X509Certificate } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as asn1js from 'asn1js';
 import type { Extension } from 'pkijs';
+import { onDemand } from './on-demand.ts';
 import { decodeBase64Text, splitPemBlocks } from './pem.ts';
 import { normalizeSerial } from './serial.ts';
 import type { IdentityFinding } from './types.ts';
@@ -11,28 +12,29 @@ interface Asn1Modules {
   readonly pkijs: typeof import('pkijs');
 }
 
-let asn1Modules: Asn1Modules | undefined;
+const asn1Modules = onDemand<Asn1Modules>(
+  async () => {
+    const [asn1, pki] = await Promise.all([import('asn1js'), import('pkijs')]);
+    return { asn1js: asn1, pkijs: pki };
+  },
+  () => {
+    const require = createRequire(import.meta.url);
+    return {
+      asn1js: require('asn1js') as Asn1Modules['asn1js'],
+      pkijs: require('pkijs') as Asn1Modules['pkijs'],
+    };
+  },
+);
+const modules = asn1Modules.get;
 
 /**
  * Loads pkijs and asn1js, which CRLs (and the name and key-identifier readers) stand on: about
  * 30 ms of start-up CPU that a caller without CRLs never needs. Await it before the first CRL (the
- * probe does); without it, the first use loads them synchronously (Node's `require` of an ES
- * module), which a bundle that leaves node_modules behind cannot do.
+ * probe does); without it, the first use loads them synchronously, which a bundle that leaves
+ * node_modules behind cannot do.
  */
-export async function loadCrlReader(): Promise<void> {
-  if (asn1Modules !== undefined) return;
-  const [asn1, pki] = await Promise.all([import('asn1js'), import('pkijs')]);
-  asn1Modules ??= { asn1js: asn1, pkijs: pki };
-}
-
-function modules(): Asn1Modules {
-  if (asn1Modules !== undefined) return asn1Modules;
-  const require = createRequire(import.meta.url);
-  asn1Modules = {
-    asn1js: require('asn1js') as Asn1Modules['asn1js'],
-    pkijs: require('pkijs') as Asn1Modules['pkijs'],
-  };
-  return asn1Modules;
+export function loadCrlReader(): Promise<void> {
+  return asn1Modules.load();
 }
 
 // Short names for the attributes CA names use, so messages read "CN=…, O=…" rather than OIDs.

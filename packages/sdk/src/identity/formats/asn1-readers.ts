@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { onDemand } from '../on-demand.ts';
 import type { IdentityMaterial, MaterialPart } from '../types.ts';
 
 type Pkcs12Reader = typeof import('./pkcs12.ts');
@@ -9,7 +10,24 @@ interface Asn1Readers {
   readonly encryption: KeyEncryption;
 }
 
-let readers: Asn1Readers | undefined;
+const readers = onDemand<Asn1Readers>(
+  async () => {
+    const [pkcs12, encryption] = await Promise.all([
+      import('./pkcs12.ts'),
+      import('./password-encryption.ts'),
+    ]);
+    return { pkcs12, encryption };
+  },
+  () => {
+    const require = createRequire(import.meta.url);
+    // The published package runs the compiled .js; tests run the TypeScript sources.
+    const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    return {
+      pkcs12: require(`./pkcs12${extension}`) as Pkcs12Reader,
+      encryption: require(`./password-encryption${extension}`) as KeyEncryption,
+    };
+  },
+);
 
 /**
  * Loads the PKCS#12 and encrypted-key readers, which stand on pkijs and asn1js (about 45 ms to
@@ -17,17 +35,14 @@ let readers: Asn1Readers | undefined;
  * loads them on first use, as the AWS SDK loads its clients. The identity sources call this before
  * they read such material; a direct `readIdentity()` of it loads them synchronously instead.
  */
-export async function loadAsn1Readers(): Promise<void> {
-  if (readers !== undefined) return;
-  const [pkcs12, encryption] = await Promise.all([import('./pkcs12.ts'), import('./password-encryption.ts')]);
-  readers ??= { pkcs12, encryption };
+export function loadAsn1Readers(): Promise<void> {
+  return readers.load();
 }
 
 /** Loads the readers when this material could need them (over-inclusive is fine: it only loads earlier). */
 export async function loadAsn1ReadersFor(
   material: IdentityMaterial | readonly MaterialPart[],
 ): Promise<void> {
-  if (readers !== undefined) return;
   const needs = Array.isArray(material)
     ? (material as readonly MaterialPart[]).some(
         (p) => p.role === 'pfx' || p.bytes !== undefined || mayHoldEncryptedKey(p.text),
@@ -42,20 +57,9 @@ function mayHoldEncryptedKey(text: string | undefined): boolean {
   return text !== undefined && (/ENCRYPTED|pfx|p12|pkcs12/i.test(text) || !text.includes('-----BEGIN'));
 }
 
-/**
- * The readers, loading them synchronously when nothing loaded them yet (Node's `require` of an ES
- * module, which shares the module cache with `import`).
- */
+/** The readers, loading them synchronously when nothing loaded them yet. */
 export function asn1Readers(): Asn1Readers {
-  if (readers !== undefined) return readers;
-  const require = createRequire(import.meta.url);
-  // The published package runs the compiled .js; tests run the TypeScript sources.
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  readers = {
-    pkcs12: require(`./pkcs12${extension}`) as Pkcs12Reader,
-    encryption: require(`./password-encryption${extension}`) as KeyEncryption,
-  };
-  return readers;
+  return readers.get();
 }
 
 /** Does this look like a DER PFX at all (an outer SEQUENCE)? Cheap, for format detection. */

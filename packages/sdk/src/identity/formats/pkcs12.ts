@@ -39,8 +39,6 @@ export interface Pkcs12Contents {
   readonly certificates: Buffer[];
 }
 
-export { looksLikePkcs12 } from './asn1-readers.ts';
-
 function malformed(where: KeySource, why: string): IdentityError {
   return new IdentityError(
     'IDENTITY_PEM_INVALID',
