@@ -2,7 +2,7 @@
 // The SDK loads only the undici modules it uses. undici's index requires every dispatcher, fetch,
 // WebSocket, EventSource, the cache stores and the mocks up front: about twice the start-up CPU of
 // the dispatchers alone. undici is pinned to an exact version (its package has no `exports` map, and
-// these paths are the files its own index requires); test/transport/undici-modules.test.ts checks
+// these paths are the files its own index requires); test/undici-modules.test.ts checks
 // that each one is the object undici's index exports.
 import type { Agent as AgentType, buildConnector as BuildConnector, Client as ClientType } from 'undici';
 import api from 'undici/lib/api/index.js';
