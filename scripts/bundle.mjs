@@ -17,8 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleCanary } from '../packages/consumer-infra/src/canary-bundle.ts';
-import { cliBundleAliases } from './cli-bundle-shims.mjs';
+import { bundleCli } from './cli-bundle-shims.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = process.env.MTLS_PROBE_BUNDLE_DIR ?? join(root, 'dist');
@@ -27,13 +26,7 @@ const kib = (file) => `${Math.round(statSync(file).size / 1024)} KiB`;
 const work = mkdtempSync(join(tmpdir(), 'mtls-probe-bundle-'));
 try {
   // One file to copy: split: false.
-  const alias = cliBundleAliases(work, root);
-  const bundle = bundleCanary({
-    entry: join(root, 'packages/probe/src/cli.ts'),
-    outDir: work,
-    split: false,
-    alias,
-  });
+  const bundle = bundleCli(work, { split: false });
   mkdirSync(outDir, { recursive: true });
   copyFileSync(bundle.file, out);
   chmodSync(out, 0o755);

@@ -5,6 +5,16 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { bundleCanary, isConsumerInfraError } from '../src/index.ts';
 
+/** Loads a bundle whose handler answers the SHA-256 of `event.text`, and asks it for that of "abc". */
+async function expectDigestHandler(file: string): Promise<void> {
+  const loaded = (await import(pathToFileURL(file).href)) as {
+    handler: (event: { text: string }) => Promise<{ digest: string }>;
+  };
+  await expect(loaded.handler({ text: 'abc' })).resolves.toEqual({
+    digest: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+  });
+}
+
 describe('bundleCanary', () => {
   test('bundles an entry and its CommonJS dependencies into one ESM file Lambda can load', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtls-link-bundle-test-'));
@@ -27,12 +37,7 @@ describe('bundleCanary', () => {
     expect(bundle.handler).toBe('index.handler');
     expect(bundle.bytes).toBe(readFileSync(bundle.file).length);
     expect(bundle.entryBytes).toBe(bundle.bytes);
-    const loaded = (await import(pathToFileURL(bundle.file).href)) as {
-      handler: (event: { text: string }) => Promise<{ digest: string }>;
-    };
-    await expect(loaded.handler({ text: 'abc' })).resolves.toEqual({
-      digest: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
-    });
+    await expectDigestHandler(bundle.file);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -59,12 +64,7 @@ describe('bundleCanary', () => {
     expect(split.bytes).toBe(
       split.entryBytes + chunkText.reduce((sum, text) => sum + Buffer.byteLength(text), 0),
     );
-    const loaded = (await import(pathToFileURL(split.file).href)) as {
-      handler: (event: { text: string }) => Promise<{ digest: string }>;
-    };
-    await expect(loaded.handler({ text: 'abc' })).resolves.toEqual({
-      digest: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
-    });
+    await expectDigestHandler(split.file);
     // A second build into the same directory leaves no chunk of the first behind.
     writeFileSync(join(split.dir, 'chunks', 'stale.mjs'), '');
     bundleCanary({ entry: join(dir, 'entry.ts'), outDir: join(dir, 'split') });

@@ -11,12 +11,10 @@ const { enableCompileCache } = process.getBuiltinModule('node:module');
 
 // Node's on-disk compile cache (Node >= 22.1; under the OS temp dir, or NODE_COMPILE_CACHE): runs
 // after the first skip compiling. Enabled before the CLI is imported, so that its code is cached too.
-// A directory that cannot be written only means no cache (Node reports it, it does not throw).
-try {
-  enableCompileCache?.();
-} catch {
-  // No cache: the CLI runs the same, compiling as it goes.
-}
+// A directory that cannot be written only means no cache (Node reports it in the returned status, it
+// does not throw). src/cli.ts enables it too, for the one-file bundle run without this bin; here
+// the second call finds it already on (or fails again, as quietly).
+enableCompileCache?.();
 
 const mtime = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
 const bundled = mtime('../dist/bundle/index.mjs');

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createTestPki, type Gateway, type TestPki } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PROBE_VERSION } from '../src/version.ts';
+import { type CliRun, runProcess } from './helpers/built-cli.ts';
 import { assertNoKeyMaterial, type PkiFiles, writePki } from './helpers/pki-files.ts';
 import { startVerifyGateway } from './helpers/servers.ts';
 
@@ -51,22 +52,11 @@ afterAll(async () => {
   if (root !== undefined) rmSync(root, { recursive: true, force: true });
 });
 
-function runBin(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(pkg(), 'bin', 'mtls-probe.js'), ...args],
-      { cwd: root, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env }, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
-          stdout,
-          stderr,
-        }),
-    );
+function runBin(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runProcess(process.execPath, [join(pkg(), 'bin', 'mtls-probe.js'), ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+    timeoutMs: 60_000,
   });
 }
 

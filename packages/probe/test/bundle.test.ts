@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createTestPki, type Gateway, type TestPki } from '@mtls-link/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PROBE_VERSION } from '../src/version.ts';
+import { type CliRun, runProcess } from './helpers/built-cli.ts';
 import { assertNoKeyMaterial, type PkiFiles, writePki } from './helpers/pki-files.ts';
 import { startVerifyGateway } from './helpers/servers.ts';
 
@@ -39,22 +40,11 @@ afterAll(async () => {
 });
 
 /** Runs a command in the empty folder with nothing but PATH: no node_modules, no NODE_PATH, no repo. */
-function runIn(
-  command: string,
-  args: readonly string[],
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: empty, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', HOME: empty }, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
-          stdout,
-          stderr,
-        }),
-    );
+function runIn(command: string, args: readonly string[]): Promise<CliRun> {
+  return runProcess(command, args, {
+    cwd: empty,
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', HOME: empty },
+    timeoutMs: 60_000,
   });
 }
 
@@ -119,18 +109,10 @@ describe('the one-file bundle and the single executable, run from an empty folde
   });
 
   test('./mtls-probe, the single executable, runs the same check without any Node on PATH', async () => {
-    const run = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        join(empty, 'mtls-probe'),
-        check('--format', 'json'),
-        { cwd: empty, env: { PATH: '/nonexistent', HOME: empty }, timeout: 60_000 },
-        (error, stdout, stderr) =>
-          resolve({
-            status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
-            stdout,
-            stderr,
-          }),
-      );
+    const run = await runProcess(join(empty, 'mtls-probe'), check('--format', 'json'), {
+      cwd: empty,
+      env: { PATH: '/nonexistent', HOME: empty },
+      timeoutMs: 60_000,
     });
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).verdict).toBe('pass');

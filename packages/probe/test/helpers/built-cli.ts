@@ -69,22 +69,41 @@ export const localAwsEnv = {
   AWS_EC2_METADATA_DISABLED: 'true',
 };
 
+/**
+ * Runs `command args` with exactly `env` (nothing inherited) and returns its exit status, output
+ * and wall time.
+ */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: { readonly env: Record<string, string>; readonly cwd?: string; readonly timeoutMs: number },
+): Promise<CliRun> {
+  const start = performance.now();
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      {
+        env: options.env,
+        timeout: options.timeoutMs,
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      },
+      (error, stdout, stderr) => {
+        const status = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ status, stdout, stderr, wallMs: Math.round(performance.now() - start) });
+      },
+    );
+  });
+}
+
 /** Runs `node dist/cli.js …` and returns its exit status and output. */
 export function runCli(
   args: readonly string[],
   env: Record<string, string> = {},
   timeoutMs = 30_000,
 ): Promise<CliRun> {
-  const start = performance.now();
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cliPath, ...args],
-      { env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...localAwsEnv, ...env }, timeout: timeoutMs },
-      (error, stdout, stderr) => {
-        const status = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ status, stdout, stderr, wallMs: Math.round(performance.now() - start) });
-      },
-    );
+  return runProcess(process.execPath, [cliPath, ...args], {
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...localAwsEnv, ...env },
+    timeoutMs,
   });
 }
