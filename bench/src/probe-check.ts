@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Issued, TestPki } from '@mtls-link/testkit';
-import { median, pairedRatio } from './stats.ts';
+import { median, type PairedRatio, pairedRatio } from './stats.ts';
 
 const run = promisify(execFile);
 
@@ -26,7 +26,7 @@ export interface ProbeCheckTimes {
   readonly probeCheckMs: number;
   readonly nodeStartMs: number;
   /** Median and spread of probe/node per pair. */
-  readonly vsNodeStart: ReturnType<typeof pairedRatio>;
+  readonly vsNodeStart: PairedRatio;
 }
 
 /**
