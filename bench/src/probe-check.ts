@@ -19,11 +19,9 @@ async function probeBinary(): Promise<string> {
 }
 
 export interface ProbeCheckTimes {
-  /** Wall time of each `mtls-probe check`, Node start-up included. */
-  readonly probeMs: readonly number[];
-  /** Wall time of each bare `node -e ''`, run right after the probe of its pair. */
-  readonly nodeMs: readonly number[];
+  /** Median wall time of `mtls-probe check`, Node start-up included. */
   readonly probeCheckMs: number;
+  /** Median wall time of a bare `node -e ''`, each run right after the probe of its pair. */
   readonly nodeStartMs: number;
   /** Median and spread of probe/node per pair. */
   readonly vsNodeStart: PairedRatio;
@@ -83,8 +81,6 @@ export async function measureProbeCheck(options: {
       nodeMs.push(await node());
     }
     return {
-      probeMs,
-      nodeMs,
       probeCheckMs: Math.round(median(probeMs)),
       nodeStartMs: Math.round(median(nodeMs)),
       vsNodeStart: pairedRatio(probeMs, nodeMs),
