@@ -33,6 +33,7 @@ function count(name: string, raw: string | undefined, fallback: number, min: num
 }
 
 export const scenarioIdList = ['gateway', 'h2', 'nginx', 'nginxH2'] as const;
+export type ScenarioId = (typeof scenarioIdList)[number];
 
 function scenarioIds(raw: string): string[] {
   const ids = raw.split(',').map((id) => id.trim());

@@ -20,8 +20,6 @@ export interface ClientReport {
    * TLS connection.
    */
   readonly startupCpuMs: number;
-  /** The same span in wall time (from the process's time origin). */
-  readonly startupWallMs: number;
 }
 
 const mb = (bytes: number) => bytes / 1024 / 1024;
@@ -51,7 +49,6 @@ async function measure(config: ClientConfig): Promise<ClientReport> {
   const client = await createBenchClient(config.kind, config);
   await client.get();
   const startupCpu = process.cpuUsage();
-  const startupWallMs = performance.now();
   await runLoad(config.warmupRequests, config.concurrency, () => client.get());
   // RSS growth is meant to show what the client keeps (a leak), not garbage not yet collected:
   // the orchestrator starts this process with --expose-gc, and both readings follow a full GC.
@@ -74,7 +71,6 @@ async function measure(config: ClientConfig): Promise<ClientReport> {
     rssGrowthMb: mb(rssEnd - rssStart),
     heapGrowthMb: mb(heapEnd - heapStart),
     startupCpuMs: (startupCpu.user + startupCpu.system) / 1000,
-    startupWallMs,
   };
 }
 

@@ -1,8 +1,6 @@
 import type { ClientConfig, ClientKind } from './bench-config.ts';
 import type { BenchClient } from './clients/bench-client.ts';
 
-export type { BenchClient } from './clients/bench-client.ts';
-
 /**
  * Loads only the library of `kind`: the client process times its own start-up (import + first
  * request), so it must not pay for the other clients' imports.

@@ -52,19 +52,26 @@ function shortFile(url: string): string {
 /** Self time per function (all nodes of the same function summed), the largest first. */
 export async function selfTimes(file: string): Promise<{ totalMs: number; functions: SelfTime[] }> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  // Each node's `name (file:line)` is built once, not once per sample.
+  const frames = new Map<number, { where: string; url: string }>();
+  for (const { id, callFrame } of profile.nodes) {
+    const { functionName, url, lineNumber } = callFrame;
+    if (skipped.has(functionName)) continue;
+    frames.set(id, {
+      where: `${functionName || '(anonymous)'} (${shortFile(url) || 'native'}:${lineNumber + 1})`,
+      url,
+    });
+  }
   const micros = new Map<string, { origin: string; us: number }>();
   let total = 0;
   profile.samples.forEach((id, i) => {
-    const node = byId.get(id);
+    const frame = frames.get(id);
+    if (!frame) return;
     const delta = profile.timeDeltas[i] ?? 0;
-    if (!node || skipped.has(node.callFrame.functionName)) return;
     total += delta;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = `${functionName || '(anonymous)'} (${shortFile(url) || 'native'}:${lineNumber + 1})`;
-    const entry = micros.get(where) ?? { origin: originOf(url), us: 0 };
+    const entry = micros.get(frame.where) ?? { origin: originOf(frame.url), us: 0 };
     entry.us += delta;
-    micros.set(where, entry);
+    micros.set(frame.where, entry);
   });
   const functions = [...micros.entries()]
     .map(([where, { origin, us }]) => ({

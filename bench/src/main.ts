@@ -94,10 +94,16 @@ async function main(): Promise<void> {
 
   const nginxInstalled = findBinary('nginx') !== undefined;
   const runs: { run: ScenarioRun; summary: ScenarioSummary }[] = [];
+  /** Why a scenario did not run, by id: the note of its verdicts. */
+  const leftOut = new Map<string, string>();
   for (const scenario of scenarios) {
-    if (args.scenarios !== undefined && !args.scenarios.includes(scenario.id)) continue;
+    if (args.scenarios !== undefined && !args.scenarios.includes(scenario.id)) {
+      leftOut.set(scenario.id, 'left out by --scenarios');
+      continue;
+    }
     if (scenario.target === 'nginx' && !nginxInstalled) {
       log('nginx is not installed: the nginx scenario is left out');
+      leftOut.set(scenario.id, 'nginx is not installed');
       continue;
     }
     const run = await runScenario(ctx, scenario);
@@ -155,14 +161,8 @@ async function main(): Promise<void> {
   };
 
   const verdicts: Verdict[] = [];
-  for (const { id, label, target } of scenarios) {
-    const note =
-      args.scenarios !== undefined && !args.scenarios.includes(id)
-        ? 'left out by --scenarios'
-        : target === 'nginx' && !nginxInstalled
-          ? 'nginx is not installed'
-          : undefined;
-    for (const target of sdkTargets) verdicts.push(judge(label, target, byId.get(id), note));
+  for (const { id, label } of scenarios) {
+    for (const target of sdkTargets) verdicts.push(judge(label, target, byId.get(id), leftOut.get(id)));
   }
   verdicts.push(
     judge('probe', probeTarget, {

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Issued, TestPki } from '@mtls-link/testkit';
-import { median, pairedRatio } from './stats.ts';
+import { median, type PairedRatio, pairedRatio } from './stats.ts';
 
 const run = promisify(execFile);
 
@@ -19,14 +19,12 @@ async function probeBinary(): Promise<string> {
 }
 
 export interface ProbeCheckTimes {
-  /** Wall time of each `mtls-probe check`, Node start-up included. */
-  readonly probeMs: readonly number[];
-  /** Wall time of each bare `node -e ''`, run right after the probe of its pair. */
-  readonly nodeMs: readonly number[];
+  /** Median wall time of `mtls-probe check`, Node start-up included. */
   readonly probeCheckMs: number;
+  /** Median wall time of a bare `node -e ''`, each run right after the probe of its pair. */
   readonly nodeStartMs: number;
   /** Median and spread of probe/node per pair. */
-  readonly vsNodeStart: ReturnType<typeof pairedRatio>;
+  readonly vsNodeStart: PairedRatio;
 }
 
 /**
@@ -83,8 +81,6 @@ export async function measureProbeCheck(options: {
       nodeMs.push(await node());
     }
     return {
-      probeMs,
-      nodeMs,
       probeCheckMs: Math.round(median(probeMs)),
       nodeStartMs: Math.round(median(nodeMs)),
       vsNodeStart: pairedRatio(probeMs, nodeMs),

@@ -1,13 +1,14 @@
 // One server target and protocol: SDK and undici interleaved in pairs, round after round, each
 // client in a fresh process against a fresh server process; the slower peers beside some pairs.
 import type { TestPki } from '@mtls-link/testkit';
+import type { ScenarioId } from './bench-args.ts';
 import type { ClientConfig, ClientKind, Protocol } from './bench-config.ts';
 import { type MeasuredClient, runClient } from './processes.ts';
 import type { ServerTarget } from './server-process.ts';
 
 export interface Scenario {
-  /** Key of the scenario in the JSON line and the table ('gateway', 'h2', 'nginx'). */
-  readonly id: string;
+  /** Key of the scenario in the JSON line and the table, one of the ids --scenarios accepts. */
+  readonly id: ScenarioId;
   readonly label: string;
   readonly target: ServerTarget;
   readonly protocol: Protocol;

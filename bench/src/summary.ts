@@ -3,18 +3,12 @@
 import type { LoadResult } from './load.ts';
 import type { MeasuredClient } from './processes.ts';
 import type { PeerKind, ScenarioRun } from './scenario.ts';
-import { median, pairedRatio, round1, round2, type Spread } from './stats.ts';
+import { median, type PairedRatio, pairedRatio, round1, round2, type Spread } from './stats.ts';
 
 export type Figures = Record<string, number | readonly number[] | null>;
 
-/** One ratio per pair, its median and spread, rounded for the JSON line. */
-export interface RatioFigure {
-  readonly perPair: readonly number[];
-  readonly median: number;
-  readonly spread: Spread;
-}
-
-function ratioOf(a: readonly number[], b: readonly number[]): RatioFigure {
+/** The paired ratio of a against b, its median and spread rounded for the JSON line. */
+function ratioOf(a: readonly number[], b: readonly number[]): PairedRatio {
   const r = pairedRatio(a, b);
   return { perPair: r.perPair, median: round2(r.median), spread: [round2(r.spread[0]), round2(r.spread[1])] };
 }
@@ -43,7 +37,7 @@ export interface ScenarioSummary {
   /** The JSON figures of the scenario (contract keys, medians, spreads). */
   readonly figures: Figures;
   /** Per-pair ratios behind the SDK/undici figures, for the table. */
-  readonly ratios: Readonly<Record<PairRatioKey, RatioFigure>>;
+  readonly ratios: Readonly<Record<PairRatioKey, PairedRatio>>;
 }
 
 const failuresOf = (c: MeasuredClient) => c.get.failures + c.post.failures;
@@ -52,7 +46,7 @@ export function summarizeScenario(run: ScenarioRun): ScenarioSummary {
   const sdk = run.pairs.map((p) => p.sdk);
   const undici = run.pairs.map((p) => p.undici);
   const figures: Figures = {};
-  const ratios = {} as Record<PairRatioKey, RatioFigure>;
+  const ratios = {} as Record<PairRatioKey, PairedRatio>;
   for (const [key, metric] of Object.entries(sdkVsUndiciRatios) as [
     PairRatioKey,
     (c: MeasuredClient) => number,
@@ -75,25 +69,24 @@ export function summarizeScenario(run: ScenarioRun): ScenarioSummary {
   }
   const handshakes = sdk.map((c) => c.handshakes).filter((h): h is number => h !== null);
   const undiciHandshakes = undici.map((c) => c.handshakes).filter((h): h is number => h !== null);
-  const med = (values: number[]) => median(values);
   Object.assign(figures, {
-    fullHandshakes: handshakes.length === sdk.length ? med(handshakes) : null,
-    undiciFullHandshakes: undiciHandshakes.length === undici.length ? med(undiciHandshakes) : null,
+    fullHandshakes: handshakes.length === sdk.length ? median(handshakes) : null,
+    undiciFullHandshakes: undiciHandshakes.length === undici.length ? median(undiciHandshakes) : null,
     requests: sdk[0]?.get.requests ?? 0,
     pairs: run.pairs.length,
-    sdkReqPerSec: Math.round(med(sdk.map((c) => c.get.reqPerSec))),
-    undiciReqPerSec: Math.round(med(undici.map((c) => c.get.reqPerSec))),
-    sdkCpuUsPerRequest: round1(med(sdk.map((c) => c.get.cpuUsPerRequest))),
-    undiciCpuUsPerRequest: round1(med(undici.map((c) => c.get.cpuUsPerRequest))),
-    sdkP99Ms: round2(med(sdk.map((c) => c.get.p99Ms))),
-    undiciP99Ms: round2(med(undici.map((c) => c.get.p99Ms))),
-    sdkPeakRssMb: round1(med(sdk.map((c) => c.peakRssMb))),
-    undiciPeakRssMb: round1(med(undici.map((c) => c.peakRssMb))),
-    sdkStartupCpuMs: Math.round(med(sdk.map((c) => c.startupCpuMs))),
-    undiciStartupCpuMs: Math.round(med(undici.map((c) => c.startupCpuMs))),
-    sdkRssGrowthMb: round1(med(sdk.map((c) => c.rssGrowthMb))),
-    undiciRssGrowthMb: round1(med(undici.map((c) => c.rssGrowthMb))),
-    sdkHeapGrowthMb: round1(med(sdk.map((c) => c.heapGrowthMb))),
+    sdkReqPerSec: Math.round(median(sdk.map((c) => c.get.reqPerSec))),
+    undiciReqPerSec: Math.round(median(undici.map((c) => c.get.reqPerSec))),
+    sdkCpuUsPerRequest: round1(median(sdk.map((c) => c.get.cpuUsPerRequest))),
+    undiciCpuUsPerRequest: round1(median(undici.map((c) => c.get.cpuUsPerRequest))),
+    sdkP99Ms: round2(median(sdk.map((c) => c.get.p99Ms))),
+    undiciP99Ms: round2(median(undici.map((c) => c.get.p99Ms))),
+    sdkPeakRssMb: round1(median(sdk.map((c) => c.peakRssMb))),
+    undiciPeakRssMb: round1(median(undici.map((c) => c.peakRssMb))),
+    sdkStartupCpuMs: Math.round(median(sdk.map((c) => c.startupCpuMs))),
+    undiciStartupCpuMs: Math.round(median(undici.map((c) => c.startupCpuMs))),
+    sdkRssGrowthMb: round1(median(sdk.map((c) => c.rssGrowthMb))),
+    undiciRssGrowthMb: round1(median(undici.map((c) => c.rssGrowthMb))),
+    sdkHeapGrowthMb: round1(median(sdk.map((c) => c.heapGrowthMb))),
     failures: run.pairs.reduce(
       (n, p) =>
         n +

@@ -26,7 +26,6 @@ function client(
     rssGrowthMb: 1,
     heapGrowthMb: 0.5,
     startupCpuMs: 150,
-    startupWallMs: 300,
     handshakes: 32,
     ...extra,
   } satisfies MeasuredClient;
