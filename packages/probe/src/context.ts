@@ -68,4 +68,11 @@ export interface ProbeContext {
   dialTargets?: readonly DialTarget[];
   /** The with-certificate exchanges, one per dial target, made once and shared by the checks. */
   clientExchanges?: Promise<readonly ExchangeOutcome[]>;
+  /** The same request without a client certificate, likewise shared. */
+  anonymousExchanges?: Promise<readonly ExchangeOutcome[]>;
+  /**
+   * Aborted when the run ends (or its --max-time is reached): exchanges started ahead of the check
+   * that reads them, and not read because that check was skipped, are abandoned then.
+   */
+  readonly abandon: AbortController;
 }

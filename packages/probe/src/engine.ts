@@ -27,7 +27,11 @@ function outcomeOfError(error: unknown): CheckOutcome {
   };
 }
 
-/** Runs every check in order against an already built context. */
+/**
+ * Runs every check in order against an already built context. tls.server starts the request
+ * exchanges of the checks after it (see checks/shared-exchanges.ts); each verdict is still reached in
+ * order, on what that check's own exchange saw.
+ */
 export async function runChecks(context: ProbeContext, startedAt = new Date()): Promise<ProbeResult> {
   const start = performance.now();
   // A check is blocked when something it needs failed or was itself blocked; "not requested" is no block.
@@ -92,6 +96,8 @@ export async function runChecks(context: ProbeContext, startedAt = new Date()): 
     context.results.set(check.id, result);
     checks.push(result);
   }
+  // Exchanges started for a check that was then skipped: nothing reads them.
+  context.abandon.abort();
   return probeResult(context, checks, startedAt, start);
 }
 

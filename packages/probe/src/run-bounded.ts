@@ -126,7 +126,11 @@ export async function runProbeBounded(options: ProbeOptions, limits: RunLimits =
         : result;
     };
     const result = await Promise.race([run(), deadline]);
-    if (result === reached) return partialReport(context, startedAt, start, maxTimeMs ?? 0, insecure);
+    if (result === reached) {
+      // What is still on the wire is no longer waited for.
+      context.abandon.abort();
+      return partialReport(context, startedAt, start, maxTimeMs ?? 0, insecure);
+    }
     return {
       ...result,
       durationMs: Math.round(performance.now() - start),

@@ -95,5 +95,6 @@ export function buildContext(options: ProbeOptions, inputs: ProbeInputs): ProbeC
         }),
     sni: isIP(target.servername) === 0 ? target.servername : undefined,
     results: new Map(),
+    abandon: new AbortController(),
   };
 }

@@ -1,3 +1,4 @@
+import { createServer as createHttpsServer } from 'node:https';
 import { classifyFailure } from '@mtls-link/sdk/diagnostics';
 import {
   createTestPki,
@@ -167,6 +168,42 @@ describe.concurrent('per address: one AZ down', () => {
     expect(text).toMatch(new RegExp(`127\\.0\\.0\\.1:${env.gw.port} {2}ok [\\d.]+ ms`));
     expect(text).toContain(`127.0.0.2:${env.gw.port}  TCP_REFUSED`);
     expect(text).toContain(`127.0.0.2:${env.gw.port}  not tried: failed tcp.connect (TCP_REFUSED)`);
+  });
+
+  test('one of two addresses presents an untrusted certificate: tls.server fails naming it, the requests that had gone out to it are left out, the later checks pass on the other', async () => {
+    // Another AZ's interface answering for a server the probe does not trust, and answering 200 to
+    // anyone: its answer without a certificate would read as "mTLS not enforced" if it were judged.
+    const stray = createHttpsServer(
+      { cert: env.pki.clients.foreignCa.certPem, key: env.pki.clients.foreignCa.keyPem },
+      (_request, response) => response.end('{}'),
+    );
+    await new Promise<void>((resolve) => stray.listen(env.gw.port, '127.0.0.2', resolve));
+    try {
+      const { run, result } = await probe([
+        url('two-az.example.com'),
+        ...viaDns(env.dns),
+        ...sni,
+        ...creds(),
+      ]);
+      expect(run.status).toBe(1);
+      const tls = check(result, 'tls.server');
+      expect(tls).toMatchObject({ status: 'fail', code: 'TLS_SERVER_UNTRUSTED' });
+      expect(tls.summary).toContain('the later checks run on the address whose TLS is sound');
+      for (const id of ['tls.no-client-cert', 'tls.client-cert', 'http.response'] as const) {
+        const c = check(result, id);
+        expect(c.status, `${id}: ${c.summary}`).toBe('pass');
+        expect(
+          (c.details.addresses as { address: string }[]).map((a) => a.address),
+          id,
+        ).toEqual(['127.0.0.1']);
+        expect(c.details.excludedAddresses, id).toEqual([
+          { address: '127.0.0.2', port: env.gw.port, failedAt: 'tls.server', code: 'TLS_SERVER_UNTRUSTED' },
+        ]);
+      }
+    } finally {
+      stray.closeAllConnections();
+      await new Promise((resolve) => stray.close(resolve));
+    }
   });
 
   test('every address refuses TCP: the later network checks are skipped', async () => {

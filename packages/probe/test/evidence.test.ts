@@ -183,6 +183,25 @@ describe('a backend that enforces at HTTP level (401/403 without a certificate)'
   });
 });
 
+describe("the request exchanges go out beside tls.server's handshake", () => {
+  test('when tls.server fails, they are abandoned at the end of the run, not left waiting for an answer', async () => {
+    // A server that takes any connection and never answers, behind a certificate the probe does not trust.
+    const server = await small({ version: 'TLSv1.3', requireCertificate: false, handler: () => {} });
+    const result = await probe(`${server.url}/widgets`, pki.clients.valid, {
+      caFiles: [files.write('foreign-root.pem', pki.foreignRoot.certPem)],
+      responseTimeoutMs: 60_000,
+    });
+    expect(check(result, 'tls.server')).toMatchObject({ status: 'fail', code: 'TLS_SERVER_UNTRUSTED' });
+    for (const id of ['tls.no-client-cert', 'tls.client-cert', 'http.response'] as const) {
+      expect(check(result, id).status).toBe('skip');
+    }
+    // Both requests had gone out (without and with the certificate); the run closed their connections
+    // as it ended instead of waiting out the 60 s response deadline.
+    expect(server.seen).toHaveLength(2);
+    await expect.poll(() => server.openConnections(), { timeout: 5_000 }).toBe(0);
+  });
+});
+
 describe('API Gateway answers: each shape gets its own code, the same in the probe and the SDK', () => {
   const shapes: [string, number, Record<string, string>, unknown, string][] = [
     [

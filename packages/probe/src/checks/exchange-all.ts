@@ -36,6 +36,7 @@ export function handshakeAll(
 export function requestAll(
   context: ProbeContext,
   identity: ClientIdentity | undefined,
+  signal?: AbortSignal,
 ): Promise<ExchangeOutcome[]> {
   const targets = context.dialTargets ?? [];
   const origin = `https://${context.target.hostHeader}`;
@@ -65,6 +66,7 @@ export function requestAll(
           headers: [...defaults, ...headers],
           ...(body === undefined ? {} : { body }),
         },
+        ...(signal === undefined ? {} : { signal }),
       }),
     ),
   );

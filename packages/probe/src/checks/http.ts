@@ -3,7 +3,7 @@ import { isProbeCode } from '../codes.ts';
 import type { CheckId } from '../result.ts';
 import { type Check, fail, pass } from './check.ts';
 import { outcomeFacts, requestAll } from './exchange-all.ts';
-import { clientExchanges } from './tls-client-cert.ts';
+import { clientExchanges } from './shared-exchanges.ts';
 
 export const httpCheck: Check = {
   id: 'http.response',

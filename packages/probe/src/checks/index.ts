@@ -10,7 +10,10 @@ import { tlsNoClientCertCheck } from './tls-no-client-cert.ts';
 import { tlsServerCheck } from './tls-server.ts';
 import { vpceCheck } from './vpce.ts';
 
-/** Every check, in the contract's order (CHECK_IDS); the engine runs them one after another. */
+/**
+ * Every check, in the contract's order (CHECK_IDS); the engine runs them one after another (tls.server
+ * starts the request exchanges of the two checks after it, see shared-exchanges.ts).
+ */
 export const CHECKS: readonly Check[] = [
   dnsCheck,
   vpceCheck,

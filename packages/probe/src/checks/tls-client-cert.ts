@@ -4,9 +4,10 @@ import { hintFor, isProbeCode } from '../codes.ts';
 import type { ProbeContext } from '../context.ts';
 import type { CheckId } from '../result.ts';
 import { type Check, fail, pass, warn } from './check.ts';
-import { outcomeFacts, requestAll, where } from './exchange-all.ts';
+import { outcomeFacts, where } from './exchange-all.ts';
 import { presentableIdentity } from './identity-inspection.ts';
 import { acceptanceText, rejectionSummary, silenceSummary } from './refusal.ts';
+import { clientExchanges } from './shared-exchanges.ts';
 
 /**
  * Why the server said no, as far as this run can tell: the inspection's predicted ALB verdict (or
@@ -24,16 +25,6 @@ function rejectionHint(context: ProbeContext, alert: string | undefined): string
   return context.inputs.trustStore === undefined
     ? `the offline checks found nothing, but ran without the ALB's trust store: rerun with --trust-store FILE or --trust-store-arn ARN (and --crl); ${log}`
     : `the offline checks against ${context.inputs.trustStore.source} predict Success, so the ALB enforces another trust store or CRL (compare with --trust-store-arn); ${log}`;
-}
-
-/** The with-certificate exchanges of this run, made once and shared by the checks that need them. */
-export async function clientExchanges(context: ProbeContext): Promise<readonly ExchangeOutcome[]> {
-  if (context.clientExchanges === undefined) {
-    const identity = presentableIdentity(context);
-    if (identity === undefined) throw new Error('clientExchanges without a presentable identity');
-    context.clientExchanges = requestAll(context, identity);
-  }
-  return context.clientExchanges;
 }
 
 export const tlsClientCertCheck: Check = {

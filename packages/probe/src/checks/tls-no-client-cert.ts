@@ -2,10 +2,10 @@ import type { ExchangeOutcome } from '@mtls-link/sdk/diagnostics';
 import { isProbeCode } from '../codes.ts';
 import type { ProbeContext } from '../context.ts';
 import { type Check, type CheckOutcome, fail, pass, warn } from './check.ts';
-import { outcomeFacts, requestAll, where } from './exchange-all.ts';
+import { outcomeFacts, where } from './exchange-all.ts';
 import { presentableIdentity } from './identity-inspection.ts';
 import { acceptanceText, firstRefusal, silenceSummary } from './refusal.ts';
-import { clientExchanges } from './tls-client-cert.ts';
+import { anonymousExchanges, clientExchanges } from './shared-exchanges.ts';
 
 const isAuthStatus = (status: number | undefined) => status === 401 || status === 403;
 
@@ -56,7 +56,7 @@ export const tlsNoClientCertCheck: Check = {
   id: 'tls.no-client-cert',
   needs: () => ['tls.server'],
   async run(context) {
-    const results = await requestAll(context, undefined);
+    const results = await anonymousExchanges(context);
     const details = { addresses: results.map(outcomeFacts) };
     const answered = results.find((r) => r.response !== undefined && r.verdict.kind !== 'refused');
     if (answered?.response !== undefined) {

@@ -7,6 +7,7 @@ import { type Check, fail, pass } from './check.ts';
 import { exchangeFacts, handshakeAll } from './exchange-all.ts';
 import { presentableIdentity } from './identity-inspection.ts';
 import { waiveServerTrust } from './server-trust-waiver.ts';
+import { startRequestExchanges } from './shared-exchanges.ts';
 
 interface ServerVerdict {
   readonly code?: ProbeCode;
@@ -62,6 +63,9 @@ export const tlsServerCheck: Check = {
   needs: () => ['tcp.connect'],
   async run(context) {
     const identity = presentableIdentity(context);
+    // The request exchanges of the next checks go out now, beside these handshakes (each is judged
+    // by its own check, only once this one has passed).
+    startRequestExchanges(context);
     // Present the client certificate when there is one: under TLS 1.2 a verify-mode server aborts a
     // handshake without one, and this check is about the server's side only.
     const results = await handshakeAll(context, {

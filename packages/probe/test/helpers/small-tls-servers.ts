@@ -30,6 +30,8 @@ export interface SmallServer {
   readonly port: number;
   /** The raw header lines of every request seen, in order. */
   readonly seen: string[][];
+  /** TLS connections still open. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startSmallServer(options: SmallServerOptions): Promise<Sma
     url: `https://127.0.0.1:${port}`,
     port,
     seen,
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

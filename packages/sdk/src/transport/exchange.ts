@@ -50,6 +50,11 @@ export interface ExchangeOptions {
   readonly request: ExchangeRequest;
   /** Body bytes kept in the result (the rest is read and dropped). @default 65536 */
   readonly maxBodyBytes?: number;
+  /**
+   * Abandons the exchange: the connection is destroyed and the outcome reports the abort as a
+   * failure (a caller that aborts has stopped caring about the outcome).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ExchangeResponse {
@@ -165,6 +170,7 @@ export async function exchangeOnce(options: ExchangeOptions): Promise<ExchangeOu
       path,
       headers: headerObject(options.request),
       ...(options.request.body === undefined ? {} : { body: options.request.body }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     timings.firstByteMs = round(performance.now() - start - (timings.connectMs ?? 0) - (timings.tlsMs ?? 0));
     facts = tracking.openConnections()[0] ?? (live === undefined ? undefined : { ...live });
