@@ -66,6 +66,36 @@ describe('pkijs and asn1js load only when an identity needs them', () => {
     expect(loaded).toBe(0);
   });
 
+  test('PEM files and secrets through the sources never load them, even where "pfx" or "p12" appear in the text', async () => {
+    // PEM exported from a PKCS#12 by OpenSSL keeps its bag attributes above each block; any base64
+    // also holds such letters by chance. Neither is a PKCS#12 nor an encrypted key.
+    const issued = pki.clients.valid;
+    const cert = `Bag Attributes\n    friendlyName: client.pfx\nsubject=CN = exported from client.p12\n${issued.certPem}`;
+    const certPath = join(dir, 'bagged.pem');
+    const keyPath = join(dir, 'bagged.key');
+    writeFileSync(certPath, cert);
+    writeFileSync(keyPath, issued.keyPem);
+    const secret = JSON.stringify({ certificate: cert, privateKey: issued.keyPem });
+    const { loaded, out } = await fresh(`
+      const fromFiles = (await sdk.fromFiles({ cert: ${JSON.stringify(certPath)}, key: ${JSON.stringify(keyPath)} }).current()).serialHex;
+      await sdk.loadAsn1ReadersFor({ secretString: ${JSON.stringify(secret)}, source: 'test' });
+      return fromFiles;
+    `);
+    expect(out).toBe(issued.serialHex);
+    expect(loaded).toBe(0);
+  });
+
+  test('an encrypted PEM key or a PKCS#12 field in a secret loads them before it is read', async () => {
+    const { loaded: encrypted } = await fresh(
+      `await sdk.loadAsn1ReadersFor({ secretString: ${JSON.stringify(JSON.stringify({ certificate: pki.clients.valid.certPem, privateKey: '-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----' }))}, source: 'test' }); return '';`,
+    );
+    expect(encrypted).toBeGreaterThan(0);
+    const { loaded: pfxField } = await fresh(
+      `await sdk.loadAsn1ReadersFor({ secretString: ${JSON.stringify(JSON.stringify({ PKCS12: 'MIIKaQIBAzCCCi8GCSqGSIb3DQEHAaCCCiAEggocMIIKGDCCBM8GCSqGSIb3' }))}, source: 'test' }); return '';`,
+    );
+    expect(pfxField).toBeGreaterThan(0);
+  });
+
   test('a PKCS#12 file through a provider loads them on use and reads', async () => {
     const { loaded, out } = await fresh(
       `const id = await sdk.fromFiles({ pfx: ${JSON.stringify(pfxPath)}, passphrase: 'pfx-pass' }).current(); return id.serialHex;`,

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { onDemand } from '../on-demand.ts';
 import type { IdentityMaterial, MaterialPart } from '../types.ts';
+import { detectParts } from './read-identity.ts';
 
 type Pkcs12Reader = typeof import('./pkcs12.ts');
 type KeyEncryption = typeof import('./password-encryption.ts');
@@ -39,22 +40,36 @@ export function loadAsn1Readers(): Promise<void> {
   return readers.load();
 }
 
-/** Loads the readers when this material could need them (over-inclusive is fine: it only loads earlier). */
+/**
+ * Whether this material could need the readers: PKCS#12 bytes or a PKCS#12 field, an encrypted
+ * private key (`ENCRYPTED PRIVATE KEY`, or legacy `Proc-Type: 4,ENCRYPTED`), or text that is not
+ * PEM (base64 or DER could hide either). Over-inclusive is fine (the readers only load earlier);
+ * a plain PEM identity must not match by chance: its base64 holds any three letters somewhere.
+ */
+export function mayNeedAsn1Readers(material: IdentityMaterial | readonly MaterialPart[]): boolean {
+  let parts: readonly MaterialPart[];
+  if (Array.isArray(material)) parts = material as readonly MaterialPart[];
+  else {
+    try {
+      ({ parts } = detectParts(material as IdentityMaterial));
+    } catch {
+      // Material that cannot be read at all: reading it will say why, without the readers.
+      return false;
+    }
+  }
+  return parts.some(
+    (p) =>
+      p.role === 'pfx' ||
+      p.bytes !== undefined ||
+      (p.text !== undefined && (p.text.includes('ENCRYPTED') || !p.text.includes('-----BEGIN'))),
+  );
+}
+
+/** Loads the readers when this material could need them (see mayNeedAsn1Readers). */
 export async function loadAsn1ReadersFor(
   material: IdentityMaterial | readonly MaterialPart[],
 ): Promise<void> {
-  const needs = Array.isArray(material)
-    ? (material as readonly MaterialPart[]).some(
-        (p) => p.role === 'pfx' || p.bytes !== undefined || mayHoldEncryptedKey(p.text),
-      )
-    : (material as IdentityMaterial).secretBinary !== undefined ||
-      mayHoldEncryptedKey((material as IdentityMaterial).secretString);
-  if (needs) await loadAsn1Readers();
-}
-
-function mayHoldEncryptedKey(text: string | undefined): boolean {
-  // PEM markers, PKCS#12 fields of a JSON secret, or base64 that could hide either.
-  return text !== undefined && (/ENCRYPTED|pfx|p12|pkcs12/i.test(text) || !text.includes('-----BEGIN'));
+  if (mayNeedAsn1Readers(material)) await loadAsn1Readers();
 }
 
 /** The readers, loading them synchronously when nothing loaded them yet. */

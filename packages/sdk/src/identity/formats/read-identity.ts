@@ -90,7 +90,8 @@ export function readIdentity(material: IdentityMaterial, options: ReadIdentityOp
   );
 }
 
-function detectParts(material: IdentityMaterial): { parts: MaterialPart[]; passphrase?: string } {
+/** The parts of a secret's material by role (JSON fields, a PEM bundle, PKCS#12 bytes), unread. */
+export function detectParts(material: IdentityMaterial): { parts: MaterialPart[]; passphrase?: string } {
   const { source } = material;
   if (material.secretBinary !== undefined) {
     const bytes = material.secretBinary;
