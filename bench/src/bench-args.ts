@@ -18,10 +18,15 @@ export interface BenchArgs {
   readonly cpuProfDir: string | undefined;
   /** Only these scenarios (by id), for development; undefined: every one. */
   readonly scenarios: readonly string[] | undefined;
+  /**
+   * A/A calibration: both members of every pair are undici, so the ratios show the noise of the
+   * method itself (they should sit at 1.00); the verdicts of such a run say nothing of the SDK.
+   */
+  readonly calibrate: boolean;
 }
 
 const usage =
-  'usage: pnpm bench [--json] [--quick] [--requests N] [--rounds N] [--peer-rounds N] [--start-runs N] [--concurrency N] [--cpu-prof] [--cpu-prof-dir DIR] [--scenarios ID,ID]';
+  'usage: pnpm bench [--json] [--quick] [--requests N] [--rounds N] [--peer-rounds N] [--start-runs N] [--concurrency N] [--cpu-prof] [--cpu-prof-dir DIR] [--scenarios ID,ID] [--calibrate]';
 
 function count(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
@@ -65,6 +70,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       'cpu-prof': { type: 'boolean', default: false },
       'cpu-prof-dir': { type: 'string' },
       scenarios: { type: 'string' },
+      calibrate: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -81,5 +87,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     pkiRuns: quick ? 1 : 3,
     cpuProfDir: profiling ? (values['cpu-prof-dir'] ?? 'bench/.profiles') : undefined,
     scenarios: values.scenarios === undefined ? undefined : scenarioIds(values.scenarios),
+    calibrate: values.calibrate === true,
   };
 }

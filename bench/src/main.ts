@@ -90,7 +90,17 @@ async function main(): Promise<void> {
     await mkdir(cpuProfDir, { recursive: true });
     log(`profiling the SDK and undici client processes into ${cpuProfDir}: figures are not for verdicts`);
   }
-  const ctx = { pki, rounds: args.rounds, peerRounds: args.peerRounds, config, cpuProfDir, log };
+  if (args.calibrate)
+    log('--calibrate: both members of every pair are undici (A/A): the ratios show the noise of the method');
+  const ctx = {
+    pki,
+    rounds: args.rounds,
+    peerRounds: args.peerRounds,
+    config,
+    cpuProfDir,
+    calibrate: args.calibrate,
+    log,
+  };
 
   const nginxInstalled = findBinary('nginx') !== undefined;
   const runs: { run: ScenarioRun; summary: ScenarioSummary }[] = [];
@@ -158,6 +168,7 @@ async function main(): Promise<void> {
     ...(byId.has('nginx') ? { nginx: byId.get('nginx') } : {}),
     ...(byId.has('nginxH2') ? { nginxH2: byId.get('nginxH2') } : {}),
     ...(cpuProfDir ? { profiled: true } : {}),
+    ...(args.calibrate ? { calibrate: true } : {}),
   };
 
   const verdicts: Verdict[] = [];

@@ -44,11 +44,14 @@ export interface ScenarioContext {
   readonly peerRounds: number;
   readonly config: (kind: ClientKind, protocol: Protocol, scale: number) => Omit<ClientConfig, 'url'>;
   readonly cpuProfDir: string | undefined;
+  /** --calibrate: the pair's first member is undici too (an A/A pair). */
+  readonly calibrate: boolean;
   readonly log: (line: string) => void;
 }
 
 export async function runScenario(ctx: ScenarioContext, scenario: Scenario): Promise<ScenarioRun> {
-  ctx.log(`${scenario.label}: ${ctx.rounds} rounds of (SDK, undici)`);
+  const first: ClientKind = ctx.calibrate ? 'undici' : 'sdk';
+  ctx.log(`${scenario.label}: ${ctx.rounds} rounds of (${ctx.calibrate ? 'undici (A/A)' : 'SDK'}, undici)`);
   const run = (kind: ClientKind, round: number, scale = 1) =>
     runClient({
       pki: ctx.pki,
@@ -60,8 +63,8 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario): Pro
     });
   const pairs: Pair[] = [];
   for (let round = 1; round <= ctx.rounds; round++) {
-    ctx.log(`  round ${round}: sdk, undici`);
-    const sdk = await run('sdk', round);
+    ctx.log(`  round ${round}: ${first}, undici`);
+    const sdk = await run(first, round);
     const undici = await run('undici', round);
     const peers: Partial<Record<PeerKind, MeasuredClient>> = {};
     if (scenario.peers && round <= ctx.peerRounds) {

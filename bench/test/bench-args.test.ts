@@ -36,4 +36,9 @@ describe('parseBenchArgs', () => {
       /--scenarios: unknown scenario "apache"/,
     );
   });
+
+  it('pairs undici with undici only when told to calibrate', () => {
+    expect(parseBenchArgs([]).calibrate).toBe(false);
+    expect(parseBenchArgs(['--calibrate']).calibrate).toBe(true);
+  });
 });
