@@ -68,7 +68,7 @@ async function profileReport(dir: string): Promise<string[]> {
 
 async function main(): Promise<void> {
   log(
-    `mtls-link benchmark: ${args.requests} GET /widgets + ${Math.round(args.requests / 10)} POST (4 KB) per client run at concurrency ${args.concurrency}, ${args.rounds} pairs per scenario`,
+    `mtls-link benchmark: ${args.requests} GET /widgets + ${Math.round(args.requests / 10)} POST (4 KB) per client run at concurrency ${args.concurrency}, ${args.rounds} pairs per scenario, GET in ${args.slices} alternating slices`,
   );
   const pki = await createTestPki();
   const identity = pki.clients.rsa2048;
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     pki,
     rounds: args.rounds,
     peerRounds: args.peerRounds,
+    slices: args.slices,
     config,
     cpuProfDir,
     calibrate: args.calibrate,
