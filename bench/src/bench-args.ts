@@ -7,6 +7,8 @@ export interface BenchArgs {
   readonly requests: number;
   /** SDK/undici pairs per scenario. */
   readonly rounds: number;
+  /** GET slices per member of a pair, run alternately (ABBA) with the other member's. */
+  readonly slices: number;
   /** Rounds of the slower peers (node:https, axios, naive), each beside one pair. */
   readonly peerRounds: number;
   /** `mtls-probe check` / `node -e ''` pairs, and fresh-process imports of the canary bundle. */
@@ -18,10 +20,15 @@ export interface BenchArgs {
   readonly cpuProfDir: string | undefined;
   /** Only these scenarios (by id), for development; undefined: every one. */
   readonly scenarios: readonly string[] | undefined;
+  /**
+   * A/A calibration: both members of every pair are undici, so the ratios show the noise of the
+   * method itself (they should sit at 1.00); the verdicts of such a run say nothing of the SDK.
+   */
+  readonly calibrate: boolean;
 }
 
 const usage =
-  'usage: pnpm bench [--json] [--quick] [--requests N] [--rounds N] [--peer-rounds N] [--start-runs N] [--concurrency N] [--cpu-prof] [--cpu-prof-dir DIR] [--scenarios ID,ID]';
+  'usage: pnpm bench [--json] [--quick] [--requests N] [--rounds N] [--slices N] [--peer-rounds N] [--start-runs N] [--concurrency N] [--cpu-prof] [--cpu-prof-dir DIR] [--scenarios ID,ID] [--calibrate]';
 
 function count(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
@@ -48,8 +55,9 @@ function scenarioIds(raw: string): string[] {
 }
 
 /**
- * `--quick` is for development: 2,000 requests, 3 rounds, one peer round, 3 start-up runs, one PKI
- * run. A full run: 20,000 requests, 5 rounds (the issue's floor), 3 peer rounds, 7 start-up runs, 3 PKI runs.
+ * `--quick` is for development: 2,000 requests in 4 slices, 3 rounds, one peer round, 3 start-up
+ * runs, one PKI run. A full run: 20,000 requests in 10 slices of 2,000, 5 rounds (the issue's
+ * floor), 3 peer rounds, 7 start-up runs, 3 PKI runs.
  */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
@@ -59,12 +67,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       quick: { type: 'boolean', default: false },
       requests: { type: 'string' },
       rounds: { type: 'string' },
+      slices: { type: 'string' },
       'peer-rounds': { type: 'string' },
       'start-runs': { type: 'string' },
       concurrency: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       'cpu-prof-dir': { type: 'string' },
       scenarios: { type: 'string' },
+      calibrate: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -75,11 +85,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     json: values.json === true,
     requests: count('requests', values.requests, quick ? 2_000 : 20_000, 10),
     rounds,
+    slices: count('slices', values.slices, quick ? 4 : 10, 1),
     peerRounds: Math.min(rounds, count('peer-rounds', values['peer-rounds'], quick ? 1 : 3, 0)),
     startRuns: count('start-runs', values['start-runs'], quick ? 3 : 7, 1),
     concurrency: count('concurrency', values.concurrency, 32, 1),
     pkiRuns: quick ? 1 : 3,
     cpuProfDir: profiling ? (values['cpu-prof-dir'] ?? 'bench/.profiles') : undefined,
     scenarios: values.scenarios === undefined ? undefined : scenarioIds(values.scenarios),
+    calibrate: values.calibrate === true,
   };
 }

@@ -68,7 +68,7 @@ async function profileReport(dir: string): Promise<string[]> {
 
 async function main(): Promise<void> {
   log(
-    `mtls-link benchmark: ${args.requests} GET /widgets + ${Math.round(args.requests / 10)} POST (4 KB) per client run at concurrency ${args.concurrency}, ${args.rounds} pairs per scenario`,
+    `mtls-link benchmark: ${args.requests} GET /widgets + ${Math.round(args.requests / 10)} POST (4 KB) per client run at concurrency ${args.concurrency}, ${args.rounds} pairs per scenario, GET in ${args.slices} alternating slices`,
   );
   const pki = await createTestPki();
   const identity = pki.clients.rsa2048;
@@ -90,7 +90,18 @@ async function main(): Promise<void> {
     await mkdir(cpuProfDir, { recursive: true });
     log(`profiling the SDK and undici client processes into ${cpuProfDir}: figures are not for verdicts`);
   }
-  const ctx = { pki, rounds: args.rounds, peerRounds: args.peerRounds, config, cpuProfDir, log };
+  if (args.calibrate)
+    log('--calibrate: both members of every pair are undici (A/A): the ratios show the noise of the method');
+  const ctx = {
+    pki,
+    rounds: args.rounds,
+    peerRounds: args.peerRounds,
+    slices: args.slices,
+    config,
+    cpuProfDir,
+    calibrate: args.calibrate,
+    log,
+  };
 
   const nginxInstalled = findBinary('nginx') !== undefined;
   const runs: { run: ScenarioRun; summary: ScenarioSummary }[] = [];
@@ -158,6 +169,7 @@ async function main(): Promise<void> {
     ...(byId.has('nginx') ? { nginx: byId.get('nginx') } : {}),
     ...(byId.has('nginxH2') ? { nginxH2: byId.get('nginxH2') } : {}),
     ...(cpuProfDir ? { profiled: true } : {}),
+    ...(args.calibrate ? { calibrate: true } : {}),
   };
 
   const verdicts: Verdict[] = [];

@@ -69,6 +69,18 @@ export function formatScenario(run: ScenarioRun, summary: ScenarioSummary): stri
       `    ${label.padEnd(16)} ${r.median.toFixed(2)} [${r.spread[0].toFixed(2)}, ${r.spread[1].toFixed(2)}]`,
     );
   }
+  if (run.pairs.some((p) => p.sdk.get.slices.length > 1)) {
+    lines.push(
+      '  CPU per request slice by slice, SDK slice k / undici slice k (slices in the order they ran):',
+    );
+    for (const { round, sdk, undici } of run.pairs) {
+      const perSlice = sdk.get.slices.map((s, k) => {
+        const u = undici.get.slices[k];
+        return u ? s.cpuUs / s.requests / (u.cpuUs / u.requests) : Number.NaN;
+      });
+      lines.push(`    round ${round}: ${perSlice.map(fixed(2)).join(' ')}`);
+    }
+  }
   const peers = run.pairs.filter((p) => Object.keys(p.peers).length > 0);
   if (peers.length > 0) {
     lines.push(`  peers (GET req/s, CPU us/req), ${peers.length} round(s) beside the pairs:`);

@@ -3,12 +3,24 @@ import { parseBenchArgs } from '../src/bench-args.ts';
 
 describe('parseBenchArgs', () => {
   it('defaults to a full run: 20,000 requests and 5 pairs (the floor of a paired verdict)', () => {
-    expect(parseBenchArgs([])).toMatchObject({ requests: 20_000, rounds: 5, peerRounds: 3, json: false });
+    expect(parseBenchArgs([])).toMatchObject({
+      requests: 20_000,
+      rounds: 5,
+      slices: 10,
+      peerRounds: 3,
+      json: false,
+    });
     expect(parseBenchArgs([]).cpuProfDir).toBeUndefined();
   });
 
   it('lets --requests and --rounds override --quick, and keeps peer rounds within the rounds', () => {
-    expect(parseBenchArgs(['--quick'])).toMatchObject({ requests: 2_000, rounds: 3, peerRounds: 1 });
+    expect(parseBenchArgs(['--quick'])).toMatchObject({
+      requests: 2_000,
+      rounds: 3,
+      slices: 4,
+      peerRounds: 1,
+    });
+    expect(parseBenchArgs(['--quick', '--slices', '2']).slices).toBe(2);
     expect(
       parseBenchArgs(['--quick', '--requests', '500', '--rounds', '2', '--peer-rounds', '9']),
     ).toMatchObject({
@@ -26,6 +38,7 @@ describe('parseBenchArgs', () => {
   it('refuses a count that is not a positive integer, naming the flag', () => {
     expect(() => parseBenchArgs(['--rounds', '0'])).toThrow(/--rounds: expected an integer >= 1, got "0"/);
     expect(() => parseBenchArgs(['--requests', 'many'])).toThrow(/--requests/);
+    expect(() => parseBenchArgs(['--slices', '0'])).toThrow(/--slices/);
     expect(() => parseBenchArgs(['--best-of', '3'])).toThrow(/best-of/);
   });
 
@@ -35,5 +48,10 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--scenarios', 'nginx,apache'])).toThrow(
       /--scenarios: unknown scenario "apache"/,
     );
+  });
+
+  it('pairs undici with undici only when told to calibrate', () => {
+    expect(parseBenchArgs([]).calibrate).toBe(false);
+    expect(parseBenchArgs(['--calibrate']).calibrate).toBe(true);
   });
 });

@@ -17,6 +17,7 @@ function client(
     p50Ms: 1,
     p99Ms: 10,
     cpuUsPerRequest,
+    slices: [{ requests: 1000, wallMs: (1000 / reqPerSec) * 1000, cpuUs: cpuUsPerRequest * 1000 }],
   };
   return {
     kind,
