@@ -19,6 +19,8 @@ const calls = new Map<string, number>();
 /** Every byte value, twice: text decoding would mangle it. */
 const binary = Uint8Array.from({ length: 512 }, (_, i) => i % 256);
 const HUGE = 200 * 1024 * 1024;
+const chunkedJson = JSON.stringify({ name: 'Grüße, 東京, 🚀'.repeat(40) });
+const stalledClosed = Promise.withResolvers<void>();
 
 beforeAll(async () => {
   pki = await createTestPki();
@@ -45,6 +47,36 @@ beforeAll(async () => {
           sent = HUGE;
         });
         pump();
+        return;
+      }
+      if (url.pathname === '/chunked-text') {
+        // A byte-order mark, then multi-byte characters split across many small writes.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(chunkedJson)]);
+        let at = 0;
+        const next = () => {
+          if (at >= bytes.length) return void res.end();
+          res.write(bytes.subarray(at, at + 5));
+          at += 5;
+          setImmediate(next);
+        };
+        next();
+        return;
+      }
+      if (url.pathname === '/early-hints') {
+        res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+        json(res, 200, { after: 'hints' });
+        return;
+      }
+      if (url.pathname === '/no-content') {
+        res.writeHead(204).end();
+        return;
+      }
+      if (url.pathname === '/stall-body') {
+        // Half a body, then nothing: only the client's deadline ends the call.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 100 });
+        res.write('{"half":');
+        res.on('close', () => stalledClosed.resolve());
         return;
       }
       const chunks: Buffer[] = [];
@@ -265,6 +297,45 @@ describe('responses as parseAs asks', () => {
     expect(http.body).toBe('{"message":"no such widget","code":"W404"}');
     // Headers (cookies, tokens) stay out of details, which logs print.
     expect(JSON.stringify(http.details)).not.toContain('x-trace');
+  });
+});
+
+describe('answers read whole, as they arrive on the wire', () => {
+  test('a body in many small chunks, multi-byte characters split across them, a byte-order mark first', async () => {
+    const api = client();
+    const { data } = await api.request({ method: 'GET', path: '/chunked-text' });
+    expect(data).toEqual(JSON.parse(chunkedJson));
+    const text = await api.request({ method: 'GET', path: '/chunked-text', parseAs: 'text' });
+    expect(text.data).toBe(chunkedJson);
+    await api.close();
+  });
+
+  test('an informational 103 before the answer: the answer is the 200 after it', async () => {
+    const api = client();
+    const answer = await api.request({ method: 'GET', path: '/early-hints' });
+    expect(answer.status).toBe(200);
+    expect(answer.data).toEqual({ after: 'hints' });
+    await api.close();
+  });
+
+  test('no body: 204 and HEAD answer undefined', async () => {
+    const api = client();
+    const empty = await api.request({ method: 'GET', path: '/no-content' });
+    expect([empty.status, empty.data]).toEqual([204, undefined]);
+    const head = await api.request({ method: 'HEAD', path: '/binary' });
+    expect([head.status, head.data]).toEqual([200, undefined]);
+    await api.close();
+  });
+
+  test('a body that stops half-way: the signal ends the call (ABORTED) and the connection is closed', async () => {
+    const api = client({ retry: false });
+    const error = await api
+      .request({ method: 'GET', path: '/stall-body', signal: AbortSignal.timeout(300) })
+      .catch((e: unknown) => e);
+    expect(isMtlsLinkError(error) && error.code).toBe('ABORTED');
+    // The server sees the client hang up: the half-read answer is not left on the connection.
+    await stalledClosed.promise;
+    await api.close();
   });
 });
 

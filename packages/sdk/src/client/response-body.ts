@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { ResponseTooLargeError, ResponseValidationError } from '../errors/index.ts';
+import { type BufferedAnswer, bodyText, emptyBody } from './buffered-dispatch.ts';
 import type { ParseAs } from './openapi-types.ts';
 
-type Body = Dispatcher.ResponseData['body'];
 type Headers = Dispatcher.ResponseData['headers'];
 
 /** undici's error when a body crosses the pool's maxResponseSize. */
@@ -41,11 +41,6 @@ function parseJson(text: string, method: string, url: string): unknown {
   }
 }
 
-/** The modes that read the body as text first: the default, `json` and `text`. */
-export function readsText(parseAs: ParseAs | undefined): parseAs is 'json' | 'text' | undefined {
-  return parseAs === undefined || parseAs === 'json' || parseAs === 'text';
-}
-
 /** A body read as text, decoded as `parseAs` asks (`undefined` for an empty JSON or default body). */
 export function decodeText(
   text: string,
@@ -60,19 +55,23 @@ export function decodeText(
 }
 
 /**
- * The body as `parseAs` asks (see ParseAs); `undefined` for an empty JSON or default body. A
- * `stream` is handed over unread: the caller consumes (or cancels) it.
+ * The answer for `parseAs: 'stream'`: a 2xx body is handed over unread as a web stream (the caller
+ * consumes or cancels it); any other is read whole, for the error.
  */
-export async function decodeBody(
-  body: Body,
-  headers: Headers,
-  parseAs: ParseAs | undefined,
-  method: string,
-  url: string,
-): Promise<unknown> {
-  if (readsText(parseAs)) return decodeText(await body.text(), headers, parseAs, method, url);
-  if (parseAs === 'stream') return Readable.toWeb(body) as ReadableStream<Uint8Array>;
-  return new Uint8Array(await body.arrayBuffer());
+export async function streamedAnswer(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  signal: AbortSignal | undefined,
+): Promise<BufferedAnswer> {
+  const { statusCode, headers, body } = await dispatcher.request({ ...options, signal: signal ?? null });
+  if (statusCode >= 200 && statusCode < 300)
+    return {
+      statusCode,
+      headers,
+      body: emptyBody,
+      stream: Readable.toWeb(body) as ReadableStream<Uint8Array>,
+    };
+  return { statusCode, headers, body: Buffer.from(await body.arrayBuffer()) };
 }
 
 /**
@@ -80,14 +79,13 @@ export async function decodeBody(
  * (JSON by content type, else the text; bytes for parseAs 'bytes'). A JSON error body that does
  * not parse is kept as text: the status is the news, not the body.
  */
-export async function decodeErrorBody(
-  body: Body,
+export function decodeErrorBody(
+  body: Buffer,
   headers: Headers,
   parseAs: ParseAs | undefined,
-): Promise<{ text: string; data: unknown }> {
-  const bytes = new Uint8Array(await body.arrayBuffer());
-  const text = new TextDecoder().decode(bytes);
-  if (parseAs === 'bytes') return { text, data: bytes };
+): { text: string; data: unknown } {
+  const text = bodyText(body);
+  if (parseAs === 'bytes') return { text, data: new Uint8Array(body) };
   if (text === '') return { text, data: undefined };
   if (parseAs === 'json' || (parseAs !== 'text' && isJsonType(headers))) {
     try {

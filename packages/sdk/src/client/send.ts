@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { classifyHttpResponse } from '../classify/index.ts';
 import { HttpError, type MtlsLinkError, ResponseValidationError } from '../errors/index.ts';
 import type { IdentityPool, IdentityTransport } from '../transport/index.ts';
+import { bodyText, dispatchBuffered } from './buffered-dispatch.ts';
 import type { RetryEvent } from './client-events.ts';
 import type { ResolvedClientOptions } from './client-options.ts';
 import { Deadline } from './deadline.ts';
@@ -17,12 +18,11 @@ import type { ClientResponse, ParseAs, RequestTimeouts } from './openapi-types.t
 import type { EncodedBody } from './request-body.ts';
 import type { OutgoingHeaders } from './request-target.ts';
 import {
-  decodeBody,
   decodeErrorBody,
   decodeText,
   isResponseTooLarge,
-  readsText,
   responseTooLarge,
+  streamedAnswer,
 } from './response-body.ts';
 import { backoffDelay, isIdempotent, isRetryableFailure, parseRetryAfter } from './retry-policy.ts';
 import { type RequestTraceContext, requestTrace, traceIdentity } from './tracing.ts';
@@ -189,14 +189,21 @@ async function run(
       // The attempt itself, inline: an async helper would cost every call one more promise.
       let outcome: Outcome;
       try {
-        const response = await pool.agent.request(dispatchOptions(request, current, signal, context));
-        const { statusCode: status, headers } = response;
+        const { parseAs } = request;
+        const dispatch = dispatchOptions(request, current, context);
+        // Every mode but `stream` reads the body whole: through one handler, without a stream per call.
+        const answer =
+          parseAs === 'stream'
+            ? await streamedAnswer(pool.agent, dispatch, signal)
+            : await dispatchBuffered(pool.agent, dispatch, signal);
+        const { statusCode: status, headers } = answer;
         if (status >= 200 && status < 300) {
-          const { parseAs } = request;
-          // The usual modes read the text here: one async step fewer per call than through decodeBody.
-          const data = readsText(parseAs)
-            ? decodeText(await response.body.text(), headers, parseAs, method, url)
-            : await decodeBody(response.body, headers, parseAs, method, url);
+          const data =
+            parseAs === 'stream'
+              ? answer.stream
+              : parseAs === 'bytes'
+                ? new Uint8Array(answer.body)
+                : decodeText(bodyText(answer.body), headers, parseAs, method, url);
           // Nothing to run on a success without middleware or schema: answer at once.
           if (!observed && request.schema === undefined) {
             if (trace !== undefined) trace.status = status;
@@ -204,7 +211,7 @@ async function run(
           }
           outcome = { kind: 'answer', response: { status, headers, data } };
         } else {
-          const { text, data } = await decodeErrorBody(response.body, headers, request.parseAs);
+          const { text, data } = decodeErrorBody(answer.body, headers, parseAs);
           outcome = {
             kind: 'answer',
             response: { status, headers, data, [rawText]: text } as MiddlewareResponse,
@@ -365,17 +372,15 @@ function requestView(
 function dispatchOptions(
   request: PreparedRequest,
   view: MiddlewareRequest | undefined,
-  signal: AbortSignal | undefined,
   context: SendContext,
-): Dispatcher.RequestOptions {
-  const dispatch: Dispatcher.RequestOptions = {
+): Dispatcher.DispatchOptions {
+  const dispatch: Dispatcher.DispatchOptions = {
     origin: context.options.origin,
     path: request.path,
     method: request.method as Dispatcher.HttpMethod,
     headers: view === undefined ? (request.headers ?? null) : fromHeaders(view.headers),
     // undici sends Blobs as they are; its types leave them out.
     body: (request.body.body ?? null) as string | Uint8Array | null,
-    signal: signal ?? null,
   };
   if (request.timeouts?.headers !== undefined) dispatch.headersTimeout = request.timeouts.headers;
   if (request.timeouts?.body !== undefined) dispatch.bodyTimeout = request.timeouts.body;
