@@ -173,14 +173,21 @@ describe.concurrent('per address: one AZ down', () => {
   test('one of two addresses presents an untrusted certificate: tls.server fails naming it, the requests that had gone out to it are left out, the later checks pass on the other', async () => {
     // Another AZ's interface answering for a server the probe does not trust, and answering 200 to
     // anyone: its answer without a certificate would read as "mTLS not enforced" if it were judged.
+    // A gateway of its own: the stray listens on 127.0.0.2 at that gateway's port, so the test
+    // beside this one (run concurrently) still finds 127.0.0.2 closed at the shared gateway's port.
+    const gw = await startGateway({
+      mode: 'verify',
+      server: env.pki.server,
+      trustStore: { caPem: env.pki.trustStorePem },
+    });
     const stray = createHttpsServer(
       { cert: env.pki.clients.foreignCa.certPem, key: env.pki.clients.foreignCa.keyPem },
       (_request, response) => response.end('{}'),
     );
-    await new Promise<void>((resolve) => stray.listen(env.gw.port, '127.0.0.2', resolve));
+    await new Promise<void>((resolve) => stray.listen(gw.port, '127.0.0.2', resolve));
     try {
       const { run, result } = await probe([
-        url('two-az.example.com'),
+        url('two-az.example.com', gw.port),
         ...viaDns(env.dns),
         ...sni,
         ...creds(),
@@ -197,12 +204,13 @@ describe.concurrent('per address: one AZ down', () => {
           id,
         ).toEqual(['127.0.0.1']);
         expect(c.details.excludedAddresses, id).toEqual([
-          { address: '127.0.0.2', port: env.gw.port, failedAt: 'tls.server', code: 'TLS_SERVER_UNTRUSTED' },
+          { address: '127.0.0.2', port: gw.port, failedAt: 'tls.server', code: 'TLS_SERVER_UNTRUSTED' },
         ]);
       }
     } finally {
       stray.closeAllConnections();
       await new Promise((resolve) => stray.close(resolve));
+      await gw.close();
     }
   });
 
