@@ -108,8 +108,10 @@ export function dispatchBuffered(
   });
 }
 
+/** Decodes UTF-8 and drops a leading byte-order mark (`ignoreBOM` is false by default). */
+const utf8 = new TextDecoder();
+
 /** The body as text: UTF-8, a leading byte-order mark dropped (as undici's `body.text()` does). */
 export function bodyText(body: Buffer): string {
-  const start = body.length > 2 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
-  return body.toString('utf8', start);
+  return utf8.decode(body);
 }
